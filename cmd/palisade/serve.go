@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/gateway"
+)
+
+func newServeCmd(s streams) *cobra.Command {
+	var path, logLevel string
+	cmd := &cobra.Command{
+		Use:   "serve --config FILE",
+		Short: "Run the gateway with a configuration file",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := newLogger(s.err, logLevel)
+			if err != nil {
+				return err
+			}
+			cfg, err := config.Load(path)
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			ln, err := net.Listen("tcp", cfg.Server.Addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cfg.Server.Addr, err)
+			}
+			return serve(cmd.Context(), cfg, ln, log, func(addr string) {
+				fmt.Fprintf(s.out, "palisade listening on http://%s\n", addr)
+			})
+		},
+	}
+	cmd.Flags().StringVarP(&path, "config", "c", "", "configuration file (YAML)")
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+
+// serve runs the gateway for cfg on ln until ctx is cancelled. ready is
+// called once the gateway accepts requests.
+func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.Logger, ready func(addr string)) error {
+	defer ln.Close()
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	g, err := buildGateway(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	for _, u := range cfg.Unsafe() {
+		log.Warn("unsafe option in effect", "option", u)
+	}
+	rec := &audit.StoreRecorder{Store: st}
+	if _, err := rec.Record(ctx, audit.Event{Type: audit.TypeServerStarted, Outcome: audit.OutcomeSuccess,
+		Data: map[string]any{"version": version, "agents": len(cfg.Agents), "apps": len(cfg.Apps), "unsafe": cfg.Unsafe()}}); err != nil {
+		return fmt.Errorf("the audit log cannot be written, refusing to start: %w", err)
+	}
+	log.Info("palisade started", "addr", ln.Addr().String(), "agents", len(cfg.Agents), "apps", len(cfg.Apps), "store", cfg.Store.Driver)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	so := cfg.Server
+	err = g.Serve(ctx, ln, gateway.ServerOptions{
+		ReadHeaderTimeout: so.ReadHeaderTimeout.D(), ReadTimeout: so.ReadTimeout.D(), WriteTimeout: so.WriteTimeout.D(),
+		IdleTimeout: so.IdleTimeout.D(), ShutdownTimeout: so.ShutdownTimeout.D(),
+	})
+	if _, rerr := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.TypeServerStopped, Outcome: audit.OutcomeSuccess}); rerr != nil {
+		log.Error("could not record shutdown", "err", rerr)
+	}
+	log.Info("palisade stopped")
+	return err
+}

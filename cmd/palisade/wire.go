@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/palisade-gw/palisade/internal/agent"
+	"github.com/palisade-gw/palisade/internal/agent/knowledge"
+	"github.com/palisade-gw/palisade/internal/agent/upstream"
+	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/gateway"
+	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/store"
+	"github.com/palisade-gw/palisade/internal/store/postgres"
+	"github.com/palisade-gw/palisade/internal/store/sqlite"
+)
+
+// tokenKeyName is the store key under which the Direct Line token signing
+// key is shared by every replica.
+const tokenKeyName = "directline-token-hmac"
+
+// openStore opens the configured database.
+func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	switch cfg.Store.Driver {
+	case "postgres":
+		st, err := postgres.Open(ctx, cfg.Store.DSN)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres store: %w", err)
+		}
+		return st, nil
+	case "", "sqlite":
+		path := cfg.Store.Path
+		if path == "" {
+			path = filepath.Join(cfg.DataDir, "palisade.db")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+		}
+		return st, nil
+	}
+	return nil, fmt.Errorf("unknown store driver %q", cfg.Store.Driver)
+}
+
+// buildAgents makes a running agent for each configured one.
+func buildAgents(cfg *config.Config) (map[string]*gateway.AgentEntry, error) {
+	envs := map[string]config.Environment{}
+	for _, e := range cfg.Environments {
+		envs[e.Name] = e
+	}
+	out := map[string]*gateway.AgentEntry{}
+	for _, a := range cfg.Agents {
+		env := envs[a.Environment]
+		var impl agent.Agent
+		switch a.Kind {
+		case config.AgentKnowledge:
+			var docs []knowledge.Document
+			for _, src := range a.Knowledge {
+				d, err := knowledge.LoadDir(src.Name, src.Path)
+				if err != nil {
+					return nil, fmt.Errorf("agent %s: knowledge source %s: %w", a.Name, src.Name, err)
+				}
+				docs = append(docs, d...)
+			}
+			k, err := knowledge.New(a.Name, docs, knowledge.Options{})
+			if err != nil {
+				return nil, fmt.Errorf("agent %s: %w", a.Name, err)
+			}
+			impl = k
+		case config.AgentOpenAI:
+			u, err := upstream.New(upstream.Options{
+				Name: a.Name, BaseURL: a.Upstream.URL, Model: a.Upstream.Model,
+				APIKey: a.Upstream.APIKey, APIKeyHeader: a.Upstream.APIKeyHeader, Instructions: a.Instructions,
+				ConnectTimeout: a.Upstream.ConnectTimeout.D(), FirstByteTimeout: a.Upstream.FirstByteTimeout.D(),
+			})
+			if err != nil {
+				return nil, fmt.Errorf("agent %s: %w", a.Name, err)
+			}
+			impl = u
+		default:
+			return nil, fmt.Errorf("agent %s: unknown kind %q", a.Name, a.Kind)
+		}
+		out[a.Name] = &gateway.AgentEntry{
+			Name: a.Name, Description: a.Description, Environment: env.Name, Region: env.Region,
+			RetentionDays: env.RetentionDays, Timeout: a.Timeout.D(), Agent: impl,
+		}
+	}
+	return out, nil
+}
+
+// buildGateway wires configuration, store and agents into a gateway.
+func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (*gateway.Gateway, error) {
+	agents, err := buildAgents(cfg)
+	if err != nil {
+		return nil, err
+	}
+	key, err := st.LoadOrCreateKey(ctx, tokenKeyName, identity.NewKey())
+	if err != nil {
+		return nil, fmt.Errorf("load token key: %w", err)
+	}
+	apps := make([]gateway.AppInfo, 0, len(cfg.Apps))
+	for _, a := range cfg.Apps {
+		apps = append(apps, gateway.AppInfo{Name: a.Name, Secrets: a.Secrets, Agents: a.Agents, Origins: a.Origins, TokenTTL: a.TokenTTL.D()})
+	}
+	return gateway.New(gateway.Options{
+		Agents: agents, Apps: apps, Store: st,
+		Recorder:     &audit.StoreRecorder{Store: st},
+		TokenKey:     key,
+		MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		Logger:       log,
+	})
+}

@@ -1,0 +1,145 @@
+// Package audit records what Palisade did and refused: every sign-in,
+// decision, message and administrative action becomes an Event that is
+// durably stored before the response it describes leaves the gateway.
+//
+// Recording fails closed: if an event cannot be stored, Record returns an
+// audit_unavailable refusal and the caller must refuse the request.
+package audit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/palisade-gw/palisade/internal/apperr"
+	"github.com/palisade-gw/palisade/internal/store"
+)
+
+// Event types. They are part of the audit schema: never rename one.
+const (
+	TypeChatCompletion = "chat.completion"
+	TypeChatStream     = "chat.stream"
+	TypeRequestRefused = "request.refused"
+	TypeTokenIssued    = "token.issued"
+	TypeConversation   = "conversation.started"
+	TypeActivity       = "conversation.activity"
+	TypeServerStarted  = "server.started"
+	TypeServerStopped  = "server.stopped"
+)
+
+// Outcomes of audited actions.
+const (
+	OutcomeSuccess = "success"
+	OutcomeDenied  = "denied"
+	OutcomeError   = "error"
+	OutcomeStarted = "started"
+)
+
+// Event is one audit record. Content is never stored in plain text: Data
+// holds sizes, codes, findings and references.
+type Event struct {
+	ID        string
+	Time      time.Time
+	Type      string
+	RequestID string
+	Outcome   string
+	Actor     string
+	App       string
+	Agent     string
+	// Data carries type-specific fields; it is stored as JSON.
+	Data map[string]any
+}
+
+// Recorder records events. Record returns the stored event's id; it fails
+// with an audit_unavailable refusal when the event could not be made
+// durable.
+type Recorder interface {
+	Record(ctx context.Context, ev Event) (string, error)
+}
+
+// StoreRecorder writes events to the store, one durable transaction per
+// event, on a context detached from the request so that a client hanging
+// up cannot cancel the record of what it did.
+type StoreRecorder struct {
+	Store   store.AuditEvents
+	Timeout time.Duration
+	Now     func() time.Time
+}
+
+// Record stores ev and returns its id.
+func (r *StoreRecorder) Record(ctx context.Context, ev Event) (string, error) {
+	if ev.ID == "" {
+		ev.ID = NewID()
+	}
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	if ev.Time.IsZero() {
+		ev.Time = now().UTC()
+	}
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return "", apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "The audit event could not be encoded.")
+	}
+	timeout := r.Timeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	_, err = r.Store.AppendAuditEvents(wctx, []store.AuditEvent{{
+		ID:        ev.ID,
+		Time:      ev.Time,
+		Type:      ev.Type,
+		RequestID: Clean(ev.RequestID),
+		Outcome:   ev.Outcome,
+		Actor:     Clean(ev.Actor),
+		App:       Clean(ev.App),
+		Agent:     Clean(ev.Agent),
+		Data:      data,
+	}})
+	if err != nil {
+		return "", &apperr.Error{Kind: apperr.KindUnavailable, Code: apperr.CodeAuditUnavailable,
+			Message: apperr.ErrAuditDown.Message, Err: fmt.Errorf("append audit event %s: %w", ev.ID, err)}
+	}
+	return ev.ID, nil
+}
+
+// NewID returns a new event id: "ev_" followed by a time-ordered, random
+// 128-bit value in hex, so ids sort roughly by creation time.
+func NewID() string {
+	var b [16]byte
+	ms := uint64(time.Now().UnixMilli())
+	for i := 0; i < 6; i++ {
+		b[i] = byte(ms >> (8 * (5 - i)))
+	}
+	if _, err := rand.Read(b[6:]); err != nil {
+		panic(fmt.Sprintf("audit: crypto/rand failed: %v", err))
+	}
+	return "ev_" + hex.EncodeToString(b[:])
+}
+
+// Clean makes a caller-supplied value safe to store in a log field: control
+// characters (line breaks included) are replaced, so a value cannot forge a
+// log line, and the length is bounded.
+func Clean(s string) string {
+	const max = 256
+	if len(s) > max {
+		s = s[:max]
+	}
+	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}

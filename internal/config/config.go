@@ -1,0 +1,150 @@
+// Package config holds Palisade's configuration: typed structs, the safe
+// defaults, strict YAML loading (unknown keys are errors), validation that
+// reports every problem with its file and line, reference resolution
+// (${env:NAME}) and the JSON Schema of the format.
+package config
+
+import "time"
+
+// Config is the whole configuration of one Palisade process.
+type Config struct {
+	// Server configures the public listener.
+	Server Server `yaml:"server" json:"server,omitempty" jsonschema:"description=The public HTTP listener."`
+	// DataDir holds the embedded database and generated keys.
+	DataDir string `yaml:"data_dir" json:"data_dir,omitempty" jsonschema:"description=Directory for the embedded SQLite database and local state. Default ./palisade-data."`
+	// Store selects the database.
+	Store Store `yaml:"store" json:"store,omitempty" jsonschema:"description=Where Palisade keeps conversations\\, transcripts and audit events."`
+	// Environments are the deployment environments, each pinned to a region.
+	Environments []Environment `yaml:"environments" json:"environments,omitempty" jsonschema:"description=Environments\\, each pinned to a region with its own retention."`
+	// Agents are the agents Palisade protects.
+	Agents []Agent `yaml:"agents" json:"agents,omitempty" jsonschema:"description=The agents Palisade stands in front of."`
+	// Apps are the client apps and channels allowed to reach agents.
+	Apps []App `yaml:"apps" json:"apps,omitempty" jsonschema:"description=Registered client apps and channels."`
+
+	// Raw holds, for every string field whose text in the file contained a
+	// reference (${env:NAME}, ${secret:NAME}) or an escaped "$${", the text
+	// as written, keyed by field path (e.g. "agents[1].upstream.api_key").
+	// The field itself holds the resolved value. Validate uses Raw to tell
+	// references from literal secrets, and Redacted to print the config
+	// without resolved values. It is not part of the file format.
+	Raw map[string]string `yaml:"-" json:"-"`
+}
+
+// Server configures the public HTTP listener.
+type Server struct {
+	// Addr is the listen address. The default binds loopback only.
+	Addr string `yaml:"addr" json:"addr,omitempty" jsonschema:"description=Listen address (host:port). Default 127.0.0.1:8080."`
+	// MaxBodyBytes limits request bodies; larger ones get 413.
+	MaxBodyBytes int64 `yaml:"max_body_bytes" json:"max_body_bytes,omitempty" jsonschema:"description=Largest accepted request body in bytes. Default 1048576 (1 MiB).,minimum=1024,maximum=67108864"`
+	// ReadHeaderTimeout bounds how long a client may take to send headers.
+	ReadHeaderTimeout Duration `yaml:"read_header_timeout" json:"read_header_timeout,omitempty" jsonschema:"description=Time allowed to read request headers. Default 5s."`
+	// ReadTimeout bounds reading a whole request.
+	ReadTimeout Duration `yaml:"read_timeout" json:"read_timeout,omitempty" jsonschema:"description=Time allowed to read a whole request. Default 30s."`
+	// WriteTimeout bounds writing a non-streaming response.
+	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout,omitempty" jsonschema:"description=Time allowed to write a non-streaming response. Default 120s. Streaming responses are bounded by the agent timeout instead."`
+	// IdleTimeout bounds keep-alive connections.
+	IdleTimeout Duration `yaml:"idle_timeout" json:"idle_timeout,omitempty" jsonschema:"description=Keep-alive idle timeout. Default 120s."`
+	// ShutdownTimeout bounds graceful shutdown.
+	ShutdownTimeout Duration `yaml:"shutdown_timeout" json:"shutdown_timeout,omitempty" jsonschema:"description=How long graceful shutdown waits for in-flight requests. Default 30s."`
+}
+
+// Store selects and configures the database.
+type Store struct {
+	// Driver is "sqlite" (embedded default) or "postgres".
+	Driver string `yaml:"driver" json:"driver,omitempty" jsonschema:"enum=sqlite,enum=postgres,description=Database driver. Default sqlite."`
+	// DSN is the PostgreSQL connection string (a reference such as
+	// ${env:PALISADE_POSTGRES_DSN} keeps the password out of the file).
+	DSN string `yaml:"dsn" json:"dsn,omitempty" jsonschema:"description=PostgreSQL connection string; required for the postgres driver. Use a reference like ${env:NAME}."`
+	// Path is the SQLite database file; default <data_dir>/palisade.db.
+	Path string `yaml:"path" json:"path,omitempty" jsonschema:"description=SQLite database file. Default <data_dir>/palisade.db."`
+}
+
+// Environment is a deployment environment pinned to one region.
+type Environment struct {
+	// Name identifies the environment; agents name it.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Unique environment name.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Region is where the environment's data lives.
+	Region string `yaml:"region" json:"region" jsonschema:"required,description=Region where the environment's data lives (e.g. eu-west).,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// RetentionDays is how long transcripts are kept; default 30.
+	RetentionDays int `yaml:"transcript_retention_days" json:"transcript_retention_days,omitempty" jsonschema:"description=Days transcripts are kept. Default 30; an explicit 0 is refused.,minimum=1"`
+	// AllowCrossRegion permits moving this environment's data out of its
+	// region. Unsafe; off by default.
+	AllowCrossRegion bool `yaml:"allow_cross_region" json:"allow_cross_region,omitempty" jsonschema:"description=UNSAFE: allow this environment's data to leave its region. Default false."`
+}
+
+// Agent kinds.
+const (
+	AgentKnowledge = "knowledge"
+	AgentOpenAI    = "openai"
+)
+
+// Agent is one agent that Palisade protects.
+type Agent struct {
+	// Name identifies the agent; clients send it as the model.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Unique agent name; clients select it as the model.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Description says what the agent is for.
+	Description string `yaml:"description" json:"description,omitempty" jsonschema:"description=What the agent is for; shown in /v1/models."`
+	// Environment names the environment the agent runs in.
+	Environment string `yaml:"environment" json:"environment" jsonschema:"required,description=Name of the environment the agent runs in."`
+	// Kind is "knowledge" (built-in retrieval agent) or "openai" (any
+	// OpenAI-compatible model server).
+	Kind string `yaml:"kind" json:"kind" jsonschema:"required,enum=knowledge,enum=openai,description=knowledge: built-in agent answering from documents; openai: an OpenAI-compatible model server."`
+	// Instructions are the agent's system prompt.
+	Instructions string `yaml:"instructions" json:"instructions,omitempty" jsonschema:"description=System instructions given to the model (never shown to users)."`
+	// Knowledge lists the agent's knowledge sources.
+	Knowledge []KnowledgeSource `yaml:"knowledge" json:"knowledge,omitempty" jsonschema:"description=Knowledge sources (directories of Markdown or text files)."`
+	// Upstream is the model server for "openai" agents.
+	Upstream *Upstream `yaml:"upstream" json:"upstream,omitempty" jsonschema:"description=The OpenAI-compatible model server; required for kind openai."`
+	// Timeout bounds one whole answer, streaming included.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=Time allowed for one whole answer. Default 60s."`
+}
+
+// KnowledgeSource is a directory of documents an agent answers from.
+type KnowledgeSource struct {
+	// Name identifies the source within its agent.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Source name\\, used in citations and (later) permissions.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Path is the directory of documents; Load and Parse make it absolute
+	// (relative paths are relative to the config file's directory).
+	Path string `yaml:"path" json:"path" jsonschema:"required,description=Directory of .md and .txt files\\, relative to the config file."`
+}
+
+// Upstream is an OpenAI-compatible model server.
+type Upstream struct {
+	// URL is the API base, e.g. https://api.openai.com/v1 or
+	// http://localhost:11434/v1.
+	URL string `yaml:"url" json:"url" jsonschema:"required,description=API base URL\\, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1."`
+	// Model is the model name sent upstream.
+	Model string `yaml:"model" json:"model" jsonschema:"required,description=Model name sent to the server."`
+	// APIKey is a reference to the credential (never a literal).
+	APIKey string `yaml:"api_key" json:"api_key,omitempty" jsonschema:"description=Credential reference such as ${env:OPENAI_API_KEY}; literal keys are refused.,pattern=^\\$\\{[a-z][a-z0-9]*:[^\\s${}]+\\}$"`
+	// APIKeyHeader names the header carrying the key; default
+	// "Authorization" with a Bearer prefix (Azure OpenAI uses "api-key").
+	APIKeyHeader string `yaml:"api_key_header" json:"api_key_header,omitempty" jsonschema:"description=Header for the credential. Default Authorization (Bearer). Azure OpenAI uses api-key."`
+	// ConnectTimeout bounds connection set-up.
+	ConnectTimeout Duration `yaml:"connect_timeout" json:"connect_timeout,omitempty" jsonschema:"description=Time allowed to connect. Default 10s."`
+	// FirstByteTimeout bounds the wait for response headers.
+	FirstByteTimeout Duration `yaml:"first_byte_timeout" json:"first_byte_timeout,omitempty" jsonschema:"description=Time allowed until the response headers arrive. Default 60s."`
+	// AllowInsecureHTTP permits plain http to a non-loopback host. Unsafe.
+	AllowInsecureHTTP bool `yaml:"allow_insecure_http" json:"allow_insecure_http,omitempty" jsonschema:"description=UNSAFE: allow plain http to a host that is not loopback. Default false."`
+}
+
+// App is a client app or channel allowed to reach agents.
+type App struct {
+	// Name identifies the app.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Unique app name.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Secrets are references to the app's secrets; two may be active at
+	// once so they can be rotated without downtime.
+	Secrets []string `yaml:"secrets" json:"secrets" jsonschema:"required,minItems=1,maxItems=2,description=References to the app's secrets (${env:NAME}); up to two active at once for rotation.,pattern=^\\$\\{[a-z][a-z0-9]*:[^\\s${}]+\\}$"`
+	// Agents lists the agents the app may reach.
+	Agents []string `yaml:"agents" json:"agents" jsonschema:"required,minItems=1,description=Agents this app may reach."`
+	// Origins are the web origins allowed to use the app from a browser.
+	Origins []string `yaml:"origins" json:"origins,omitempty" jsonschema:"description=Allowed browser origins (https://host[:port]). Empty means no browser origin is accepted."`
+	// TokenTTL is the lifetime of Direct Line tokens issued for this app.
+	TokenTTL Duration `yaml:"token_ttl" json:"token_ttl,omitempty" jsonschema:"description=Lifetime of Direct Line tokens. Default 30m."`
+}
+
+// Duration is a time.Duration written as a Go duration string ("30s").
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }

@@ -1,0 +1,257 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/palisade-gw/palisade/internal/access"
+	"github.com/palisade-gw/palisade/internal/apperr"
+	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/guard"
+	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/store"
+)
+
+// AppInfo is a registered client app as the gateway needs it.
+type AppInfo struct {
+	Name string
+	// Secrets are the app's active secrets (resolved values).
+	Secrets []string
+	// Agents the app may reach.
+	Agents []string
+	// Origins are the browser origins allowed to use the app.
+	Origins []string
+	// TokenTTL is the lifetime of Direct Line tokens for this app.
+	TokenTTL time.Duration
+}
+
+// Options configure a Gateway.
+type Options struct {
+	Agents   map[string]*AgentEntry
+	Apps     []AppInfo
+	Store    store.Store
+	Recorder audit.Recorder
+	// Guard inspects content; nil means pass-through.
+	Guard guard.Guard
+	// TokenKey signs Direct Line tokens (32 bytes or more), shared by all
+	// replicas.
+	TokenKey []byte
+	// MaxBodyBytes limits request bodies (default 1 MiB).
+	MaxBodyBytes int64
+	// Logger receives operational logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// PollInterval is how often Direct Line streams look for activities
+	// written by other replicas (default 1s).
+	PollInterval time.Duration
+}
+
+// Gateway is Palisade's HTTP front: the OpenAI-compatible API, the Direct
+// Line API and health endpoints, all running requests through one Pipeline.
+type Gateway struct {
+	pipe    *Pipeline
+	apps    *identity.Apps
+	appInfo map[string]AppInfo
+	tokens  *identity.Tokens
+	store   store.Store
+	maxBody int64
+	log     *slog.Logger
+	now     func() time.Time
+	hub     *hub
+	poll    time.Duration
+
+	// closing is cancelled when shutdown begins, ending long-lived streams.
+	closing context.Context
+	stop    context.CancelFunc
+	streams sync.WaitGroup
+}
+
+// New builds a gateway from opts.
+func New(opts Options) (*Gateway, error) {
+	if opts.Store == nil || opts.Recorder == nil {
+		return nil, errors.New("gateway: a store and an audit recorder are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Guard == nil {
+		opts.Guard = guard.PassThrough{}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = time.Second
+	}
+	tokens, err := identity.NewTokens(opts.TokenKey, opts.Now)
+	if err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	secrets := map[string][]string{}
+	appAgents := map[string][]string{}
+	info := map[string]AppInfo{}
+	for _, a := range opts.Apps {
+		if a.TokenTTL <= 0 {
+			a.TokenTTL = 30 * time.Minute
+		}
+		secrets[a.Name] = a.Secrets
+		appAgents[a.Name] = a.Agents
+		info[a.Name] = a
+	}
+	closing, stop := context.WithCancel(context.Background())
+	g := &Gateway{
+		pipe: &Pipeline{
+			Agents: opts.Agents, Policy: access.NewPolicy(appAgents), Guard: opts.Guard,
+			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now,
+		},
+		apps:    identity.NewApps(secrets),
+		appInfo: info,
+		tokens:  tokens,
+		store:   opts.Store,
+		maxBody: opts.MaxBodyBytes,
+		log:     opts.Logger,
+		now:     opts.Now,
+		hub:     newHub(),
+		poll:    opts.PollInterval,
+		closing: closing,
+		stop:    stop,
+	}
+	return g, nil
+}
+
+// Handler returns the gateway's routes behind the ingress middleware.
+func (g *Gateway) Handler() http.Handler {
+	r := newRouter()
+	r.handle("/healthz", map[string]http.HandlerFunc{http.MethodGet: g.healthz})
+	r.handle("/readyz", map[string]http.HandlerFunc{http.MethodGet: g.readyz})
+	r.handle("/v1/chat/completions", map[string]http.HandlerFunc{http.MethodPost: g.chatCompletions})
+	r.handle("/v1/models", map[string]http.HandlerFunc{http.MethodGet: g.listModels})
+	r.handle("/v1/models/{model}", map[string]http.HandlerFunc{http.MethodGet: g.getModel})
+	g.directLineRoutes(r)
+	r.fallback(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, req, g.log, flavorFor(req), apperr.New(apperr.KindNotFound, apperr.CodeNotFound, "There is nothing at %s.", truncate(req.URL.Path, 128)), "")
+	})
+	return g.ingress(r.mux)
+}
+
+// Shutdown ends long-lived Direct Line streams and waits for them to close.
+// http.Server.Shutdown does not track hijacked connections, so Serve calls
+// this as part of graceful shutdown.
+func (g *Gateway) Shutdown() {
+	g.stop()
+	g.streams.Wait()
+}
+
+func (g *Gateway) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz reports ready only when the store answers and shutdown has not
+// begun, so load balancers stop sending traffic before the process exits.
+func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
+	if g.closing.Err() != nil {
+		writeError(w, r, g.log, flavorPlain, apperr.New(apperr.KindUnavailable, apperr.CodeShuttingDown, "Palisade is shutting down."), "")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := g.store.Ping(ctx); err != nil {
+		writeError(w, r, g.log, flavorPlain, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "The store cannot be reached."), "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "agents": len(g.pipe.Agents)})
+}
+
+// router dispatches by path with Go's ServeMux and by method itself, so
+// that a wrong method gets a 405 in Palisade's error format.
+type router struct {
+	mux *http.ServeMux
+}
+
+func newRouter() *router { return &router{mux: http.NewServeMux()} }
+
+func (rt *router) handle(pattern string, methods map[string]http.HandlerFunc) {
+	allowed := make([]string, 0, len(methods))
+	for m := range methods {
+		allowed = append(allowed, m)
+	}
+	sort.Strings(allowed)
+	allow := strings.Join(allowed, ", ")
+	rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		h, ok := methods[r.Method]
+		if !ok && r.Method == http.MethodHead {
+			h, ok = methods[http.MethodGet]
+		}
+		if !ok {
+			w.Header().Set("Allow", allow)
+			writeError(w, r, slog.New(slog.DiscardHandler), flavorFor(r), &apperr.Error{Kind: apperr.KindMethodNotAllowed,
+				Code: apperr.CodeMethodNotAllowed, Message: r.Method + " is not allowed here; use " + allow + "."}, "")
+			return
+		}
+		h(w, r)
+	})
+}
+
+func (rt *router) fallback(h http.HandlerFunc) { rt.mux.HandleFunc("/", h) }
+
+// ServerOptions are the HTTP server's limits.
+type ServerOptions struct {
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+}
+
+// Serve serves the gateway on ln until ctx is cancelled, then shuts down
+// gracefully: it stops accepting, lets in-flight requests finish within the
+// shutdown timeout, and closes Direct Line streams.
+func (g *Gateway) Serve(ctx context.Context, ln net.Listener, so ServerOptions) error {
+	srv := &http.Server{
+		Handler:           g.Handler(),
+		ReadHeaderTimeout: so.ReadHeaderTimeout,
+		ReadTimeout:       so.ReadTimeout,
+		WriteTimeout:      so.WriteTimeout,
+		IdleTimeout:       so.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		g.Shutdown()
+		return err
+	case <-ctx.Done():
+	}
+	timeout := so.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { g.Shutdown(); close(done) }()
+	err := srv.Shutdown(sctx)
+	<-done
+	if err != nil {
+		return fmt.Errorf("gateway: graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

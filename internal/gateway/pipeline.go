@@ -1,0 +1,405 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/palisade-gw/palisade/internal/access"
+	"github.com/palisade-gw/palisade/internal/agent"
+	"github.com/palisade-gw/palisade/internal/apperr"
+	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/guard"
+	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/store"
+)
+
+// AgentEntry is one configured agent, ready to serve, with the environment
+// it runs in.
+type AgentEntry struct {
+	Name          string
+	Description   string
+	Environment   string
+	Region        string
+	RetentionDays int
+	// Timeout bounds one whole answer, streaming included.
+	Timeout time.Duration
+	Agent   agent.Agent
+}
+
+// Exchange is one request travelling through the pipeline: who asks, which
+// agent, what they said, and where the transcript goes.
+type Exchange struct {
+	RequestID string
+	// Channel is the API the request came through: "openai" or "directline".
+	Channel   string
+	Principal identity.Principal
+	Agent     string
+	Request   agent.Request
+	// ConversationID names an existing conversation to append to; when
+	// empty a new conversation is created for this exchange.
+	ConversationID string
+	// UserMessageID and UserPayload describe the user's message in the
+	// transcript (payload: channel-specific JSON). For a new conversation
+	// every request message is written; for an existing one only the last
+	// user message. Text is always written as guarded.
+	UserMessageID string
+	UserPayload   []byte
+	// ReplyID is the message id to give the answer in the transcript.
+	ReplyID string
+	// ReplyPayload is channel-specific JSON stored with the answer.
+	ReplyPayload []byte
+}
+
+// Result is what a completed exchange produced.
+type Result struct {
+	Response       *agent.Response
+	ConversationID string
+	// Stored is the transcript entries written, the answer last.
+	Stored  []store.Message
+	AuditID string
+}
+
+// Pipeline runs the stages of DESIGN.md's request path in order: identify
+// (done by the API handler, which knows its credential format), decide,
+// guard in, agent, guard out, record. Each stage is a method so it can be
+// tested on its own; Run strings them together and makes sure every refusal
+// is recorded.
+type Pipeline struct {
+	Agents   map[string]*AgentEntry
+	Policy   *access.Policy
+	Guard    guard.Guard
+	Recorder audit.Recorder
+	Store    store.Store
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Run takes ex through decide, guard in, the agent, guard out and record.
+// When emit is non-nil the answer is streamed through it, after the stream
+// guard. Every outcome is recorded; a refusal is returned as an error whose
+// audit event id is in the returned Result (Result is never nil).
+func (p *Pipeline) Run(ctx context.Context, ex *Exchange, emit func(string) error) (*Result, error) {
+	res := &Result{ConversationID: ex.ConversationID}
+	entry, err := p.decide(ex)
+	if err != nil {
+		return p.refuse(ctx, ex, res, err)
+	}
+	if err := p.guardIn(ctx, ex); err != nil {
+		return p.refuse(ctx, ex, res, err)
+	}
+	if emit != nil {
+		// A stream cannot be called back once it starts, so its record
+		// must exist before the first byte leaves.
+		if _, err := p.Recorder.Record(ctx, p.event(ex, audit.TypeChatStream, audit.OutcomeStarted, nil)); err != nil {
+			return res, err
+		}
+	}
+	resp, err := p.answer(ctx, ex, entry, emit)
+	if err != nil {
+		return p.refuse(ctx, ex, res, err)
+	}
+	res.Response = resp
+	if err := p.record(ctx, ex, entry, res); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// Lookup returns the agent entry for name, or agent_not_found.
+func (p *Pipeline) Lookup(name string) (*AgentEntry, error) {
+	e, ok := p.Agents[name]
+	if !ok {
+		return nil, apperr.New(apperr.KindNotFound, apperr.CodeAgentNotFound, "There is no agent named %q.", truncate(name, 64))
+	}
+	return e, nil
+}
+
+// decide is the policy stage: the agent must exist and the principal's app
+// must be allowed to reach it. Anything not granted is refused.
+func (p *Pipeline) decide(ex *Exchange) (*AgentEntry, error) {
+	entry, err := p.Lookup(ex.Agent)
+	if err != nil {
+		return nil, err
+	}
+	d := p.Policy.Decide(access.Request{Principal: ex.Principal, Agent: ex.Agent})
+	if !d.Allow {
+		return nil, &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodeAppNotAllowed,
+			Message: "This app is not allowed to use the agent " + ex.Agent + ".", Err: errors.New(d.Reason)}
+	}
+	return entry, nil
+}
+
+// guardIn inspects every user message before any agent sees it (earlier
+// turns too: a client controls the whole history it sends).
+func (p *Pipeline) guardIn(ctx context.Context, ex *Exchange) error {
+	users := 0
+	for i := range ex.Request.Messages {
+		m := &ex.Request.Messages[i]
+		if m.Role != agent.RoleUser {
+			continue
+		}
+		users++
+		v, err := p.Guard.Inspect(ctx, guard.Inbound, m.Content)
+		if err != nil {
+			return apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard could not inspect the message, so it was refused.")
+		}
+		switch v.Action {
+		case guard.ActionBlock:
+			return apperr.New(apperr.KindForbidden, apperr.CodeContentBlocked, "The message was blocked by content policy.")
+		case guard.ActionRedact:
+			m.Content = v.Text
+		}
+	}
+	if users == 0 {
+		return apperr.New(apperr.KindInvalid, apperr.CodeInvalidRequest, "The conversation has no user message to answer.")
+	}
+	return nil
+}
+
+// answer runs the agent under its timeout and passes what it says through
+// the outbound guard.
+func (p *Pipeline) answer(ctx context.Context, ex *Exchange, entry *AgentEntry, emit func(string) error) (*agent.Response, error) {
+	if entry.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, entry.Timeout)
+		defer cancel()
+	}
+	if emit == nil {
+		resp, err := entry.Agent.Complete(ctx, &ex.Request)
+		if err != nil {
+			return nil, agentError(ctx, err)
+		}
+		v, err := p.Guard.Inspect(ctx, guard.Outbound, resp.Content)
+		if err != nil {
+			return nil, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard could not inspect the answer, so it was withheld.")
+		}
+		switch v.Action {
+		case guard.ActionBlock:
+			return nil, apperr.New(apperr.KindForbidden, apperr.CodeContentBlocked, "The answer was withheld by content policy.")
+		case guard.ActionRedact:
+			resp.Content = v.Text
+		}
+		return resp, nil
+	}
+	sg := streamGuardFor(ctx, p.Guard)
+	released := make([]byte, 0, 1024)
+	send := func(s string, v guard.Verdict) error {
+		if v.Action == guard.ActionBlock {
+			return apperr.New(apperr.KindForbidden, apperr.CodeContentBlocked, "The answer was withheld by content policy.")
+		}
+		if s == "" {
+			return nil
+		}
+		released = append(released, s...)
+		return emit(s)
+	}
+	resp, err := entry.Agent.Stream(ctx, &ex.Request, func(d agent.Delta) error {
+		out, v, err := sg.Write(d.Content)
+		if err != nil {
+			return apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard failed while the answer streamed.")
+		}
+		return send(out, v)
+	})
+	if err != nil {
+		return nil, agentError(ctx, err)
+	}
+	out, v, err := sg.Flush()
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard failed while the answer streamed.")
+	}
+	if err := send(out, v); err != nil {
+		return nil, err
+	}
+	resp.Content = string(released)
+	return resp, nil
+}
+
+// streamGuardFor returns the guard's stream inspector, or a pass-through
+// when the guard inspects only whole texts.
+func streamGuardFor(ctx context.Context, g guard.Guard) guard.StreamGuard {
+	if sg, ok := g.(interface {
+		NewStream(context.Context) guard.StreamGuard
+	}); ok {
+		return sg.NewStream(ctx)
+	}
+	return guard.PassThrough{}.NewStream(ctx)
+}
+
+// agentError turns an agent failure into a refusal: a deadline set by the
+// agent's timeout is upstream_timeout; anything that is already a refusal
+// passes through.
+func agentError(ctx context.Context, err error) error {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return apperr.Wrap(err, apperr.KindUpstreamTimeout, apperr.CodeUpstreamTimeout, "The agent did not answer in time.")
+	}
+	if errors.Is(err, context.Canceled) {
+		return apperr.Wrap(err, apperr.KindInvalid, apperr.CodeInvalidRequest, "The request was cancelled by the client.")
+	}
+	return apperr.Wrap(err, apperr.KindUpstream, apperr.CodeUpstreamError, "The agent failed to answer.")
+}
+
+// record is the last stage: the transcript and the audit event are made
+// durable before the response leaves. Failure to do either refuses the
+// request.
+func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, res *Result) error {
+	now := p.now()
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if res.ConversationID == "" {
+		c := store.Conversation{
+			ID:          identity.RandomID("conv_"),
+			Environment: entry.Environment,
+			Region:      entry.Region,
+			Agent:       entry.Name,
+			App:         ex.Principal.App,
+			User:        ex.Principal.Subject,
+			Channel:     ex.Channel,
+			CreatedAt:   now,
+			UpdatedAt:   now,
+		}
+		if entry.RetentionDays > 0 {
+			c.ExpiresAt = now.AddDate(0, 0, entry.RetentionDays)
+		}
+		if err := p.Store.CreateConversation(wctx, c); err != nil {
+			return storeError(err)
+		}
+		res.ConversationID = c.ID
+	}
+	msgs := transcriptOf(ex, ex.ConversationID == "")
+	reply := store.Message{ID: ex.ReplyID, Role: agent.RoleAssistant, From: entry.Name, Text: res.Response.Content, Payload: ex.ReplyPayload}
+	if reply.ID == "" {
+		reply.ID = identity.RandomID("msg_")
+	}
+	msgs = append(msgs, reply)
+	for _, m := range msgs {
+		m.ConversationID = res.ConversationID
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = now
+		}
+		stored, err := p.Store.AppendMessage(wctx, m)
+		if err != nil {
+			return storeError(err)
+		}
+		res.Stored = append(res.Stored, stored)
+	}
+	typ := audit.TypeChatCompletion
+	data := map[string]any{
+		"conversation_id": res.ConversationID,
+		"channel":         ex.Channel,
+		"prompt_chars":    len(ex.Request.LastUserText()),
+		"answer_chars":    len(res.Response.Content),
+		"model":           res.Response.Model,
+		"finish_reason":   res.Response.FinishReason,
+		"usage": map[string]int{
+			"prompt_tokens":     res.Response.Usage.PromptTokens,
+			"completion_tokens": res.Response.Usage.CompletionTokens,
+		},
+	}
+	id, err := p.Recorder.Record(ctx, p.event(ex, typ, audit.OutcomeSuccess, data))
+	if err != nil {
+		return err
+	}
+	res.AuditID = id
+	return nil
+}
+
+// transcriptOf returns the transcript entries for the request's messages
+// (as guarded): all of them, or only the last user message.
+func transcriptOf(ex *Exchange, all bool) []store.Message {
+	var out []store.Message
+	for i, m := range ex.Request.Messages {
+		last := i == len(ex.Request.Messages)-1
+		if !all && !(last && m.Role == agent.RoleUser) {
+			continue
+		}
+		from := ex.Principal.Subject
+		if m.Role != agent.RoleUser {
+			from = m.Role
+		}
+		msg := store.Message{ID: identity.RandomID("msg_"), Role: m.Role, From: from, Text: m.Content}
+		if last && m.Role == agent.RoleUser {
+			if ex.UserMessageID != "" {
+				msg.ID = ex.UserMessageID
+			}
+			msg.Payload = ex.UserPayload
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// refuse records a refusal and returns it with its audit event id in res.
+// If the refusal itself cannot be recorded, the answer is audit_unavailable.
+func (p *Pipeline) refuse(ctx context.Context, ex *Exchange, res *Result, err error) (*Result, error) {
+	id, rerr := p.RecordRefusal(ctx, ex.RequestID, ex.Principal, ex.Agent, err)
+	if rerr != nil {
+		return res, rerr
+	}
+	res.AuditID = id
+	return res, err
+}
+
+// RecordRefusal records that a request was refused with err, and returns
+// the event id. Handlers call it for refusals that happen before the
+// pipeline runs (malformed JSON, bad credentials).
+func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr identity.Principal, agentName string, err error) (string, error) {
+	e := apperr.As(err)
+	outcome := audit.OutcomeDenied
+	if s := StatusOf(e); s >= 500 {
+		outcome = audit.OutcomeError
+	}
+	ev := audit.Event{
+		Type: audit.TypeRequestRefused, RequestID: requestID, Outcome: outcome,
+		Actor: pr.Subject, App: pr.App, Agent: agentName,
+		Data: map[string]any{"code": e.Code, "kind": string(e.Kind), "status": StatusOf(e)},
+	}
+	return p.Recorder.Record(ctx, ev)
+}
+
+func (p *Pipeline) event(ex *Exchange, typ, outcome string, data map[string]any) audit.Event {
+	return audit.Event{
+		Type: typ, RequestID: ex.RequestID, Outcome: outcome,
+		Actor: ex.Principal.Subject, App: ex.Principal.App, Agent: ex.Agent, Data: data,
+	}
+}
+
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// storeError maps a storage failure to a refusal.
+func storeError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return apperr.Wrap(err, apperr.KindNotFound, apperr.CodeConversationGone, "The conversation does not exist.")
+	case errors.Is(err, store.ErrAlreadyExists):
+		return apperr.Wrap(err, apperr.KindConflict, apperr.CodeConflict, "An item with this id already exists.")
+	}
+	return apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "The conversation store cannot be reached, so the request was refused.")
+}
+
+// rawJSON marshals v, for payloads built from typed values that cannot fail.
+func rawJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("gateway: marshal payload: " + err.Error())
+	}
+	return b
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

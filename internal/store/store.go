@@ -1,0 +1,153 @@
+// Package store defines Palisade's storage interface and the records it
+// keeps: conversations and their transcripts, audit events and named keys.
+//
+// The interface is implemented by store/sqlite (the embedded default) and
+// store/postgres (the scale-out store); store/storetest is the conformance
+// suite both must pass. Drivers hold no policy: they persist and return what
+// the domain gives them.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by every Store implementation; compare with errors.Is.
+var (
+	// ErrNotFound means the requested record does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrAlreadyExists means a record with the same identity exists.
+	ErrAlreadyExists = errors.New("store: already exists")
+	// ErrUnavailable wraps failures to reach the database, so that callers
+	// can fail closed with a clear code.
+	ErrUnavailable = errors.New("store: unavailable")
+)
+
+// Conversation is one conversation between a user, through an app, and an
+// agent. Its transcript is the ordered list of its Messages.
+type Conversation struct {
+	ID          string
+	Environment string
+	Region      string
+	Agent       string
+	App         string
+	User        string
+	// Channel is the API the conversation arrived through ("openai" or
+	// "directline").
+	Channel   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	// ExpiresAt is when the transcript falls due for deletion under the
+	// environment's retention policy. Zero means no deadline.
+	ExpiresAt time.Time
+}
+
+// Message is one entry of a transcript. Seq numbers messages within a
+// conversation from 1 upwards without gaps; Direct Line uses it as the
+// watermark.
+type Message struct {
+	ConversationID string
+	Seq            int64
+	// ID is unique within the conversation (a Direct Line activity id).
+	ID   string
+	Role string // "user", "assistant", "system" or "event"
+	From string
+	Text string
+	// Payload is the channel-specific JSON of the message (a Direct Line
+	// activity's attachments, entities and channel data) as guarded.
+	Payload   []byte
+	CreatedAt time.Time
+}
+
+// ConversationFilter selects conversations. Zero fields match everything.
+type ConversationFilter struct {
+	Environment string
+	Agent       string
+	User        string
+	// ExpiredBy selects conversations whose ExpiresAt is set and not after
+	// this instant.
+	ExpiredBy time.Time
+	Limit     int
+}
+
+// AuditEvent is one stored audit record. Seq is assigned by the store,
+// strictly increasing without gaps.
+type AuditEvent struct {
+	Seq       int64
+	ID        string
+	Time      time.Time
+	Type      string
+	RequestID string
+	Outcome   string
+	Actor     string
+	App       string
+	Agent     string
+	// Data is the event's JSON body.
+	Data []byte
+}
+
+// Conversations stores conversations.
+type Conversations interface {
+	// CreateConversation stores c. Returns ErrAlreadyExists if c.ID is taken.
+	CreateConversation(ctx context.Context, c Conversation) error
+	// GetConversation returns the conversation. Returns ErrNotFound if absent.
+	GetConversation(ctx context.Context, id string) (Conversation, error)
+	// UpdateConversation applies fn to the stored conversation inside one
+	// transaction and stores the result. Returns ErrNotFound if absent, or
+	// fn's error unchanged.
+	UpdateConversation(ctx context.Context, id string, fn func(Conversation) (Conversation, error)) error
+	// ListConversations returns matching conversations, oldest first.
+	ListConversations(ctx context.Context, f ConversationFilter) ([]Conversation, error)
+	// DeleteConversation removes a conversation and its whole transcript.
+	// Returns ErrNotFound if absent.
+	DeleteConversation(ctx context.Context, id string) error
+}
+
+// Messages stores transcripts.
+type Messages interface {
+	// AppendMessage adds m to its conversation's transcript, assigning the
+	// next Seq, and returns the stored message. Concurrent appends to one
+	// conversation get distinct, consecutive Seqs. Returns ErrNotFound if
+	// the conversation does not exist, ErrAlreadyExists if m.ID is taken in
+	// that conversation.
+	AppendMessage(ctx context.Context, m Message) (Message, error)
+	// ListMessages returns up to limit messages of the conversation with
+	// Seq > afterSeq, in Seq order. limit <= 0 means no limit. Returns
+	// ErrNotFound if the conversation does not exist.
+	ListMessages(ctx context.Context, conversationID string, afterSeq int64, limit int) ([]Message, error)
+}
+
+// AuditEvents stores the audit log.
+type AuditEvents interface {
+	// AppendAuditEvents durably stores the events in order in one
+	// transaction, assigning consecutive Seqs, and returns them with Seq
+	// set. Returns ErrAlreadyExists if an ID is taken (and stores none).
+	AppendAuditEvents(ctx context.Context, evs []AuditEvent) ([]AuditEvent, error)
+	// ListAuditEvents returns up to limit events with Seq > afterSeq in Seq
+	// order. limit <= 0 means no limit.
+	ListAuditEvents(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
+	// GetAuditEvent returns the event with the given ID. Returns ErrNotFound
+	// if absent.
+	GetAuditEvent(ctx context.Context, id string) (AuditEvent, error)
+}
+
+// Keys stores named key material shared by every replica (for example the
+// key that signs Direct Line tokens).
+type Keys interface {
+	// LoadOrCreateKey returns the key stored under name, storing value first
+	// if there is none. Concurrent callers all get the same stored value.
+	LoadOrCreateKey(ctx context.Context, name string, value []byte) ([]byte, error)
+}
+
+// Store is everything Palisade persists.
+type Store interface {
+	Conversations
+	Messages
+	AuditEvents
+	Keys
+	// Ping reports whether the database answers; it wraps ErrUnavailable.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}

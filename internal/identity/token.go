@@ -131,4 +131,3 @@ func randomHex(n int) string {
 // RandomID returns a random identifier with the given prefix, for
 // conversation and user ids.
 func RandomID(prefix string) string { return prefix + randomHex(12) }
-

@@ -50,7 +50,7 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 }
 
 // buildAgents makes a running agent for each configured one.
-func buildAgents(cfg *config.Config) (map[string]*gateway.AgentEntry, error) {
+func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.AgentEntry, error) {
 	envs := map[string]config.Environment{}
 	for _, e := range cfg.Environments {
 		envs[e.Name] = e
@@ -67,7 +67,7 @@ func buildAgents(cfg *config.Config) (map[string]*gateway.AgentEntry, error) {
 				if err != nil {
 					return nil, fmt.Errorf("agent %s: knowledge source %s: %w", a.Name, src.Name, err)
 				}
-				docs = append(docs, d...)
+				docs = append(docs, readable(d, log, a.Name)...)
 			}
 			k, err := knowledge.New(a.Name, docs, knowledge.Options{})
 			if err != nil {
@@ -95,9 +95,25 @@ func buildAgents(cfg *config.Config) (map[string]*gateway.AgentEntry, error) {
 	return out, nil
 }
 
+// readable drops documents that carry access labels: until label
+// permissions are configured, nobody may read them, so the agent must not
+// quote them (fail closed).
+func readable(docs []knowledge.Document, log *slog.Logger, agentName string) []knowledge.Document {
+	out := docs[:0:0]
+	for _, d := range docs {
+		if len(d.Labels) > 0 {
+			log.Warn("knowledge document withheld: it carries access labels and no permissions grant them",
+				"agent", agentName, "document", d.Path, "labels", d.Labels)
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
 // buildGateway wires configuration, store and agents into a gateway.
 func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (*gateway.Gateway, error) {
-	agents, err := buildAgents(cfg)
+	agents, err := buildAgents(cfg, log)
 	if err != nil {
 		return nil, err
 	}

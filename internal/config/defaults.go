@@ -1,0 +1,116 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+)
+
+// The defaults. They are safe: loopback only, small bodies, bounded waits,
+// data kept in its region for 30 days.
+const (
+	defaultAddr              = "127.0.0.1:8080"
+	defaultMaxBodyBytes      = 1 << 20 // 1 MiB
+	defaultReadHeaderTimeout = 5 * time.Second
+	defaultReadTimeout       = 30 * time.Second
+	defaultWriteTimeout      = 120 * time.Second
+	defaultIdleTimeout       = 120 * time.Second
+	defaultShutdownTimeout   = 30 * time.Second
+	defaultDataDir           = "./palisade-data"
+	defaultDriver            = "sqlite"
+	defaultSQLiteFile        = "palisade.db"
+	defaultRetentionDays     = 30
+	defaultAgentTimeout      = 60 * time.Second
+	defaultConnectTimeout    = 10 * time.Second
+	defaultFirstByteTimeout  = 60 * time.Second
+	defaultAPIKeyHeader      = "Authorization"
+	defaultTokenTTL          = 30 * time.Minute
+)
+
+// Limits enforced by Validate.
+const (
+	minBodyBytes   = 1024
+	maxBodyBytes   = 64 << 20 // 64 MiB
+	maxAppSecrets  = 2
+	minSecretChars = 32
+)
+
+// Default returns the configuration used when the file sets nothing: a
+// loopback listener on 127.0.0.1:8080, 1 MiB request bodies, bounded
+// timeouts, and the embedded SQLite store under ./palisade-data. It has no
+// environments, agents or apps; such a configuration is valid (the server
+// starts and answers nothing but health checks, and warns about it).
+//
+// Defaults of list elements (an environment's retention, an agent's
+// timeout, an upstream's timeouts, an app's token lifetime) are applied by
+// Load and Parse to every element that leaves the key out.
+func Default() *Config {
+	c := baseDefaults()
+	deriveDefaults(c)
+	return c
+}
+
+// baseDefaults returns the defaults that do not depend on other fields; the
+// YAML decoder decodes on top of them, so a key the file leaves out keeps
+// its default.
+func baseDefaults() *Config {
+	return &Config{
+		Server: Server{
+			Addr:              defaultAddr,
+			MaxBodyBytes:      defaultMaxBodyBytes,
+			ReadHeaderTimeout: Duration(defaultReadHeaderTimeout),
+			ReadTimeout:       Duration(defaultReadTimeout),
+			WriteTimeout:      Duration(defaultWriteTimeout),
+			IdleTimeout:       Duration(defaultIdleTimeout),
+			ShutdownTimeout:   Duration(defaultShutdownTimeout),
+		},
+		DataDir: defaultDataDir,
+		Store:   Store{Driver: defaultDriver},
+	}
+}
+
+// deriveDefaults fills the defaults that depend on other fields: the SQLite
+// file lives in the data directory unless the file names another one.
+func deriveDefaults(c *Config) {
+	if c.Store.Driver == defaultDriver && c.Store.Path == "" && c.DataDir != "" {
+		c.Store.Path = filepath.Join(c.DataDir, defaultSQLiteFile)
+	}
+}
+
+// applyElementDefaults fills the defaults of list elements whose key the
+// file leaves out (or sets to null). set reports whether a field path was
+// given a non-null value in the file. A key that is present keeps its value,
+// so an explicit 0 stays 0 and Validate refuses it.
+func applyElementDefaults(c *Config, set func(path string) bool) {
+	for i := range c.Environments {
+		p := fmt.Sprintf("environments[%d]", i)
+		if !set(p + ".transcript_retention_days") {
+			c.Environments[i].RetentionDays = defaultRetentionDays
+		}
+	}
+	for i := range c.Agents {
+		a := &c.Agents[i]
+		p := fmt.Sprintf("agents[%d]", i)
+		if !set(p + ".timeout") {
+			a.Timeout = Duration(defaultAgentTimeout)
+		}
+		if a.Upstream == nil {
+			continue
+		}
+		p += ".upstream"
+		if !set(p + ".connect_timeout") {
+			a.Upstream.ConnectTimeout = Duration(defaultConnectTimeout)
+		}
+		if !set(p + ".first_byte_timeout") {
+			a.Upstream.FirstByteTimeout = Duration(defaultFirstByteTimeout)
+		}
+		if !set(p + ".api_key_header") {
+			a.Upstream.APIKeyHeader = defaultAPIKeyHeader
+		}
+	}
+	for i := range c.Apps {
+		if !set(fmt.Sprintf("apps[%d].token_ttl", i)) {
+			c.Apps[i].TokenTTL = Duration(defaultTokenTTL)
+		}
+	}
+}

@@ -186,7 +186,7 @@ func TestRunStreamAgainstMock(t *testing.T) {
 // any short (the golang/go#40747 race cut about one in forty
 // streamed POSTs), and reports a dead upstream as a 502.
 func TestProxy(t *testing.T) {
-	m, _ := mockllm.New(mockllm.Config{})
+	m, _ := mockllm.New(mockllm.Config{Mode: mockllm.ModeStream, Chunks: 2, ChunkDelay: time.Millisecond})
 	up := httptest.NewServer(m)
 	defer up.Close()
 	u, _ := url.Parse(up.URL)

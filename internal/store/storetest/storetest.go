@@ -44,6 +44,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	timer := time.AfterFunc(timeout, func() { dumpAndPanic(name, timeout) })
 	defer timer.Stop()
 
+	runGroup(t, "Store", newStore, storeTests)
 	runGroup(t, "Conversations", newStore, conversationTests)
 	runGroup(t, "Messages", newStore, messageTests)
 	runGroup(t, "AuditEvents", newStore, auditTests)
@@ -66,6 +67,24 @@ func runGroup(t *testing.T, group string, newStore func(t *testing.T) store.Stor
 			})
 		}
 	})
+}
+
+var storeTests = []subTest{
+	{"Ping", testPing},
+}
+
+// Ensure a fresh store answers Ping and is empty.
+func testPing(t *testing.T, s store.Store) {
+	ctx := testContext(t)
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if cs, err := s.ListConversations(ctx, store.ConversationFilter{}); err != nil || len(cs) != 0 {
+		t.Errorf("ListConversations on a fresh store = %d conversations, %v; want none", len(cs), err)
+	}
+	if evs, err := s.ListAuditEvents(ctx, 0, 0); err != nil || len(evs) != 0 {
+		t.Errorf("ListAuditEvents on a fresh store = %d events, %v; want none", len(evs), err)
+	}
 }
 
 // dumpAndPanic writes every goroutine's stack to stderr and panics, which

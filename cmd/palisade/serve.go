@@ -52,14 +52,15 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		return err
 	}
 	defer st.Close()
-	g, err := buildGateway(ctx, cfg, st, log)
+	rec := audit.NewJournal(st, audit.JournalOptions{})
+	defer rec.Close()
+	g, err := buildGateway(ctx, cfg, st, rec, log)
 	if err != nil {
 		return err
 	}
 	for _, u := range cfg.Unsafe() {
 		log.Warn("unsafe option in effect", "option", u)
 	}
-	rec := &audit.StoreRecorder{Store: st}
 	if _, err := rec.Record(ctx, audit.Event{Type: audit.TypeServerStarted, Outcome: audit.OutcomeSuccess,
 		Data: map[string]any{"version": version, "agents": len(cfg.Agents), "apps": len(cfg.Apps), "unsafe": cfg.Unsafe()}}); err != nil {
 		return fmt.Errorf("the audit log cannot be written, refusing to start: %w", err)

@@ -111,8 +111,9 @@ func readable(docs []knowledge.Document, log *slog.Logger, agentName string) []k
 	return out
 }
 
-// buildGateway wires configuration, store and agents into a gateway.
-func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (*gateway.Gateway, error) {
+// buildGateway wires configuration, store, journal and agents into a
+// gateway.
+func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger) (*gateway.Gateway, error) {
 	agents, err := buildAgents(cfg, log)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, log *
 	}
 	return gateway.New(gateway.Options{
 		Agents: agents, Apps: apps, Store: st,
-		Recorder:     &audit.StoreRecorder{Store: st},
+		Recorder:     journal,
 		TokenKey:     key,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		Logger:       log,

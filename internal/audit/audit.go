@@ -57,45 +57,23 @@ type Event struct {
 
 // Recorder records events. Record returns the stored event's id; it fails
 // with an audit_unavailable refusal when the event could not be made
-// durable.
+// durable. RecordWith stores the event atomically with the transcript
+// writes it describes. *Journal is the implementation.
 type Recorder interface {
 	Record(ctx context.Context, ev Event) (string, error)
+	RecordWith(ctx context.Context, ev Event, rec store.Record) (string, store.Record, error)
 }
 
-// StoreRecorder writes events to the store, one durable transaction per
-// event, on a context detached from the request so that a client hanging
-// up cannot cancel the record of what it did.
-type StoreRecorder struct {
-	Store   store.AuditEvents
-	Timeout time.Duration
-	Now     func() time.Time
-}
-
-// Record stores ev and returns its id.
-func (r *StoreRecorder) Record(ctx context.Context, ev Event) (string, error) {
-	if ev.ID == "" {
-		ev.ID = NewID()
-	}
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
-	if ev.Time.IsZero() {
-		ev.Time = now().UTC()
-	}
+// stored returns the event's stored form: caller-supplied fields are
+// cleaned so they cannot forge log lines, times are UTC, data is JSON.
+func (ev Event) stored() (store.AuditEvent, error) {
 	data, err := json.Marshal(ev.Data)
 	if err != nil {
-		return "", apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "The audit event could not be encoded.")
+		return store.AuditEvent{}, apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "The audit event could not be encoded.")
 	}
-	timeout := r.Timeout
-	if timeout <= 0 {
-		timeout = 5 * time.Second
-	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	defer cancel()
-	_, err = r.Store.AppendAuditEvents(wctx, []store.AuditEvent{{
+	return store.AuditEvent{
 		ID:        ev.ID,
-		Time:      ev.Time,
+		Time:      ev.Time.UTC(),
 		Type:      ev.Type,
 		RequestID: Clean(ev.RequestID),
 		Outcome:   ev.Outcome,
@@ -103,12 +81,7 @@ func (r *StoreRecorder) Record(ctx context.Context, ev Event) (string, error) {
 		App:       Clean(ev.App),
 		Agent:     Clean(ev.Agent),
 		Data:      data,
-	}})
-	if err != nil {
-		return "", &apperr.Error{Kind: apperr.KindUnavailable, Code: apperr.CodeAuditUnavailable,
-			Message: apperr.ErrAuditDown.Message, Err: fmt.Errorf("append audit event %s: %w", ev.ID, err)}
-	}
-	return ev.ID, nil
+	}, nil
 }
 
 // NewID returns a new event id: "ev_" followed by a time-ordered, random

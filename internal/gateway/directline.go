@@ -68,6 +68,11 @@ func (g *Gateway) dlIdentify(r *http.Request, allowQueryToken bool) (dlCaller, e
 		c = dlCaller{Principal: identity.Principal{Kind: identity.KindApp, App: app}, secret: true}
 	} else {
 		tc, err := g.tokens.Verify(cred)
+		if errors.Is(err, identity.ErrTokenExpired) {
+			// Direct Line reports an expired token as 403, which is how
+			// its clients (Web Chat) recognise expiry.
+			return dlCaller{}, &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodeTokenExpired, Message: identity.ErrTokenExpired.Message, Err: err}
+		}
 		if err != nil {
 			return dlCaller{}, err
 		}
@@ -95,23 +100,33 @@ func (g *Gateway) checkOrigin(r *http.Request, app string) error {
 	return apperr.New(apperr.KindForbidden, apperr.CodeOriginNotAllowed, "This app may not be used from the web origin %s.", truncate(origin, 128))
 }
 
-// preflight answers CORS preflight requests for origins that some app lists;
-// the real request is then checked against its own app's origins.
-func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request) {
-	origin := r.Header.Get("Origin")
+// originListed reports whether some app lists origin.
+func (g *Gateway) originListed(origin string) bool {
+	if origin == "" {
+		return false
+	}
 	for _, a := range g.appInfo {
 		for _, o := range a.Origins {
 			if strings.EqualFold(o, origin) {
-				h := w.Header()
-				h.Set("Access-Control-Allow-Origin", origin)
-				h.Set("Access-Control-Allow-Methods", "GET, POST")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, x-ms-bot-agent")
-				h.Set("Access-Control-Max-Age", "600")
-				h.Add("Vary", "Origin")
-				w.WriteHeader(http.StatusNoContent)
-				return
+				return true
 			}
 		}
+	}
+	return false
+}
+
+// preflight answers CORS preflight requests for origins that some app lists;
+// the real request is then checked against its own app's origins.
+func (g *Gateway) preflight(w http.ResponseWriter, r *http.Request) {
+	if origin := r.Header.Get("Origin"); g.originListed(origin) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Set("Access-Control-Allow-Methods", "GET, POST")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, x-ms-bot-agent")
+		h.Set("Access-Control-Max-Age", "600")
+		h.Add("Vary", "Origin")
+		w.WriteHeader(http.StatusNoContent)
+		return
 	}
 	writeError(w, r, g.log, flavorDirectLine, apperr.New(apperr.KindForbidden, apperr.CodeOriginNotAllowed, "This web origin is not allowed."), "")
 }
@@ -127,6 +142,11 @@ func allowCORS(w http.ResponseWriter, r *http.Request) {
 
 // dlRefuse records a refusal and writes it in Direct Line's error shape.
 func (g *Gateway) dlRefuse(w http.ResponseWriter, r *http.Request, pr identity.Principal, err error) {
+	if g.originListed(r.Header.Get("Origin")) {
+		// Let a browser client read why it was refused (an expired
+		// token, say) rather than see an opaque network error.
+		allowCORS(w, r)
+	}
 	id, rerr := g.pipe.RecordRefusal(r.Context(), requestID(r.Context()), pr, "", err)
 	if rerr != nil {
 		err = rerr
@@ -195,6 +215,12 @@ func (g *Gateway) dlGenerateToken(w http.ResponseWriter, r *http.Request) {
 
 // issueToken signs a token, records the issue and writes the body.
 func (g *Gateway) issueToken(w http.ResponseWriter, r *http.Request, app string, user dlAccount, conv string, status int, withStream bool) {
+	g.issueTokenAt(w, r, app, user, conv, status, withStream, "")
+}
+
+// issueTokenAt is issueToken with a stream URL that resumes after the
+// watermark wm (when not empty).
+func (g *Gateway) issueTokenAt(w http.ResponseWriter, r *http.Request, app string, user dlAccount, conv string, status int, withStream bool, wm string) {
 	ttl := g.appInfo[app].TokenTTL
 	tok, exp, err := g.tokens.Issue(identity.TokenClaims{App: app, Subject: user.ID, Name: user.Name, ConversationID: conv}, ttl)
 	pr := identity.Principal{App: app, Subject: user.ID}
@@ -211,7 +237,7 @@ func (g *Gateway) issueToken(w http.ResponseWriter, r *http.Request, app string,
 	}
 	body := dlConversationBody{ConversationID: conv, Token: tok, ExpiresIn: int(ttl.Round(time.Second).Seconds())}
 	if withStream {
-		body.StreamURL = streamURL(r, conv, tok)
+		body.StreamURL = streamURL(r, conv, tok, wm)
 	}
 	w.Header().Set("X-Palisade-Audit-Id", id)
 	allowCORS(w, r)
@@ -219,13 +245,17 @@ func (g *Gateway) issueToken(w http.ResponseWriter, r *http.Request, app string,
 }
 
 // streamURL is the WebSocket address of a conversation's activity stream.
-func streamURL(r *http.Request, conv, tok string) string {
+func streamURL(r *http.Request, conv, tok, wm string) string {
 	scheme := "ws"
 	if r.TLS != nil {
 		scheme = "wss"
 	}
 	u := url.URL{Scheme: scheme, Host: r.Host, Path: "/v3/directline/conversations/" + conv + "/stream"}
-	u.RawQuery = url.Values{"t": {tok}}.Encode()
+	q := url.Values{"t": {tok}}
+	if wm != "" {
+		q.Set("watermark", wm)
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 
@@ -266,14 +296,17 @@ func (g *Gateway) dlStartConversation(w http.ResponseWriter, r *http.Request) {
 		conv.ExpiresAt = now.AddDate(0, 0, entry.RetentionDays)
 	}
 	status := http.StatusCreated
-	if err := g.store.CreateConversation(r.Context(), conv); errors.Is(err, store.ErrAlreadyExists) {
+	_, _, err = g.pipe.Recorder.RecordWith(r.Context(), audit.Event{Type: audit.TypeConversation, RequestID: requestID(r.Context()),
+		Outcome: audit.OutcomeSuccess, Actor: user.ID, App: c.App, Agent: entry.Name,
+		Data: map[string]any{"conversation_id": convID, "channel": dlChannelID}}, store.Record{Conversation: &conv})
+	switch {
+	case errors.Is(err, store.ErrAlreadyExists):
+		// The token's conversation was started before: resume it.
 		status = http.StatusOK
-	} else if err != nil {
+	case errors.Is(err, store.ErrNotFound):
 		g.dlRefuse(w, r, c.Principal, storeError(err))
 		return
-	} else if _, err := g.pipe.Recorder.Record(r.Context(), audit.Event{Type: audit.TypeConversation, RequestID: requestID(r.Context()),
-		Outcome: audit.OutcomeSuccess, Actor: user.ID, App: c.App, Agent: entry.Name,
-		Data: map[string]any{"conversation_id": convID, "channel": dlChannelID}}); err != nil {
+	case err != nil:
 		writeError(w, r, g.log, flavorDirectLine, err, "")
 		return
 	}
@@ -322,11 +355,16 @@ func (g *Gateway) dlReconnect(w http.ResponseWriter, r *http.Request) {
 		g.dlRefuse(w, r, c.Principal, err)
 		return
 	}
+	wm, err := parseWatermark(r.URL.Query().Get("watermark"))
+	if err != nil {
+		g.dlRefuse(w, r, c.Principal, err)
+		return
+	}
 	user := dlAccount{ID: c.Subject, Name: c.Name}
 	if c.secret {
 		user.ID = conv.User
 	}
-	g.issueToken(w, r, c.App, user, conv.ID, http.StatusOK, true)
+	g.issueTokenAt(w, r, c.App, user, conv.ID, http.StatusOK, true, strconv.FormatInt(wm, 10))
 }
 
 // activity is a Direct Line activity, as much of it as Palisade handles.

@@ -111,7 +111,7 @@ func TestDirectLineRefusals(t *testing.T) {
 		code                                          string
 	}{
 		{"token for another conversation", "GET", acts, other.Token, "", "", "", 403, "conversation_forbidden"},
-		{"expired token", "GET", acts, expired, "", "", "", 401, "token_expired"},
+		{"expired token", "GET", acts, expired, "", "", "", 403, "token_expired"},
 		{"another app's secret", "GET", acts, otherSecret, "", "", "", 404, "conversation_not_found"},
 		{"unknown conversation", "GET", "/v3/directline/conversations/nope/activities", webSecret, "", "", "", 404, "conversation_not_found"},
 		{"refresh with a secret", "POST", "/v3/directline/tokens/refresh", webSecret, "", "", "", 400, "invalid_request"},

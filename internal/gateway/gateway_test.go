@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -63,11 +63,11 @@ type faultyStore struct {
 	failAudit atomic.Bool
 }
 
-func (f *faultyStore) AppendAuditEvents(ctx context.Context, evs []store.AuditEvent) ([]store.AuditEvent, error) {
+func (f *faultyStore) CommitRecords(ctx context.Context, recs []store.Record) ([]store.Record, error) {
 	if f.failAudit.Load() {
-		return nil, errors.New("disk full")
+		return nil, fmt.Errorf("%w: disk full", store.ErrUnavailable)
 	}
-	return f.Store.AppendAuditEvents(ctx, evs)
+	return f.Store.CommitRecords(ctx, recs)
 }
 
 type testEnv struct {
@@ -81,7 +81,7 @@ type testEnv struct {
 // newTestEnv starts a gateway with an echo agent ("echo"), a slow agent
 // ("slow"), an upstream agent whose server is down ("down"), one that
 // times out ("late"), and two apps.
-func newTestEnv(t *testing.T, mutate ...func(*Options)) *testEnv {
+func newTestEnv(t testing.TB, mutate ...func(*Options)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir()+"/test.db")
@@ -116,6 +116,8 @@ func newTestEnv(t *testing.T, mutate ...func(*Options)) *testEnv {
 	}
 	echo := &echoAgent{}
 	key := identity.NewKey()
+	journal := audit.NewJournal(fs, audit.JournalOptions{})
+	t.Cleanup(journal.Close)
 	opts := Options{
 		Agents: map[string]*AgentEntry{
 			"echo": {Name: "echo", Description: "Echoes", Environment: "test", Region: "local", RetentionDays: 30, Agent: echo},
@@ -128,7 +130,7 @@ func newTestEnv(t *testing.T, mutate ...func(*Options)) *testEnv {
 			{Name: "other", Secrets: []string{otherSecret}, Agents: []string{"slow"}},
 		},
 		Store:        fs,
-		Recorder:     &audit.StoreRecorder{Store: fs},
+		Recorder:     journal,
 		TokenKey:     key,
 		MaxBodyBytes: 4096,
 		PollInterval: 50 * time.Millisecond,

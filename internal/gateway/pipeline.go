@@ -250,8 +250,7 @@ func agentError(ctx context.Context, err error) error {
 // request.
 func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, res *Result) error {
 	now := p.now()
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
+	var rec store.Record
 	if res.ConversationID == "" {
 		c := store.Conversation{
 			ID:          identity.RandomID("conv_"),
@@ -267,29 +266,18 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 		if entry.RetentionDays > 0 {
 			c.ExpiresAt = now.AddDate(0, 0, entry.RetentionDays)
 		}
-		if err := p.Store.CreateConversation(wctx, c); err != nil {
-			return storeError(err)
-		}
+		rec.Conversation = &c
 		res.ConversationID = c.ID
 	}
-	msgs := transcriptOf(ex, ex.ConversationID == "")
 	reply := store.Message{ID: ex.ReplyID, Role: agent.RoleAssistant, From: entry.Name, Text: res.Response.Content, Payload: ex.ReplyPayload}
 	if reply.ID == "" {
 		reply.ID = identity.RandomID("msg_")
 	}
-	msgs = append(msgs, reply)
-	for _, m := range msgs {
-		m.ConversationID = res.ConversationID
-		if m.CreatedAt.IsZero() {
-			m.CreatedAt = now
-		}
-		stored, err := p.Store.AppendMessage(wctx, m)
-		if err != nil {
-			return storeError(err)
-		}
-		res.Stored = append(res.Stored, stored)
+	rec.Messages = append(transcriptOf(ex, ex.ConversationID == ""), reply)
+	for i := range rec.Messages {
+		rec.Messages[i].ConversationID = res.ConversationID
+		rec.Messages[i].CreatedAt = now
 	}
-	typ := audit.TypeChatCompletion
 	data := map[string]any{
 		"conversation_id": res.ConversationID,
 		"channel":         ex.Channel,
@@ -302,11 +290,15 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 			"completion_tokens": res.Response.Usage.CompletionTokens,
 		},
 	}
-	id, err := p.Recorder.Record(ctx, p.event(ex, typ, audit.OutcomeSuccess, data))
+	id, stored, err := p.Recorder.RecordWith(ctx, p.event(ex, audit.TypeChatCompletion, audit.OutcomeSuccess, data), rec)
 	if err != nil {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyExists) {
+			return storeError(err)
+		}
 		return err
 	}
 	res.AuditID = id
+	res.Stored = stored.Messages
 	return nil
 }
 

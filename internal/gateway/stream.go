@@ -81,7 +81,9 @@ func (g *Gateway) dlStream(w http.ResponseWriter, r *http.Request) {
 	g.streams.Add(1)
 	defer g.streams.Done()
 	ws.SetReadLimit(4096)
-	ctx := ws.CloseRead(g.closing)
+	// CloseRead's context ends when the client goes away; shutdown is
+	// watched separately so that clients get a proper "going away" close.
+	ctx := ws.CloseRead(context.Background())
 	if !c.expiry.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, c.expiry)
@@ -117,12 +119,11 @@ func (g *Gateway) dlStream(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		select {
+		case <-g.closing.Done():
+			ws.Close(websocket.StatusGoingAway, "server shutting down")
+			return
 		case <-ctx.Done():
-			if g.closing.Err() != nil {
-				ws.Close(websocket.StatusGoingAway, "server shutting down")
-			} else {
-				ws.Close(websocket.StatusNormalClosure, "")
-			}
+			ws.Close(websocket.StatusNormalClosure, "")
 			return
 		case <-wake:
 		case <-poll.C:

@@ -10,6 +10,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -140,11 +141,50 @@ type Keys interface {
 	LoadOrCreateKey(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
+// Record is what one exchange must leave behind, written atomically: an
+// optional new conversation, transcript entries, and audit events.
+type Record struct {
+	// Conversation, when non-nil, is created first. Returns ErrAlreadyExists if its ID is taken.
+	Conversation *Conversation
+	// Messages are appended in order to their conversations (which may be the one created above), with Seqs assigned as AppendMessage does.
+	Messages []Message
+	// Events are appended to the audit log in order, with Seqs assigned as AppendAuditEvents does.
+	Events []AuditEvent
+}
+
+// RecordError says which record of a batch failed. A failure of the
+// transaction as a whole (beginning or committing it) names record 0.
+type RecordError struct {
+	// Index is the position of the failing record in the batch.
+	Index int
+	// Err is why it failed.
+	Err error
+}
+
+// Error returns the index and the reason.
+func (e *RecordError) Error() string {
+	msg := "<nil>"
+	if e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return "record " + strconv.Itoa(e.Index) + ": " + msg
+}
+
+// Unwrap returns Err, so that errors.Is sees the store's errors through it.
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// Journal writes records.
+type Journal interface {
+	// CommitRecords durably stores all records in ONE transaction, in order, and returns them with every Message.Seq and AuditEvent.Seq set (and zero CreatedAt/Time left as given). If any record fails, nothing is stored and the error is a *RecordError naming the first failing record, wrapping ErrNotFound (message for a missing conversation), ErrAlreadyExists (duplicate conversation, message or event id) or ErrUnavailable.
+	CommitRecords(ctx context.Context, recs []Record) ([]Record, error)
+}
+
 // Store is everything Palisade persists.
 type Store interface {
 	Conversations
 	Messages
 	AuditEvents
+	Journal
 	Keys
 	// Ping reports whether the database answers; it wraps ErrUnavailable.
 	Ping(ctx context.Context) error

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,18 +14,11 @@ import (
 
 const conversationColumns = `id, environment, region, agent, app, user_id, channel, created_at, updated_at, expires_at`
 
-// CreateConversation stores c. Returns store.ErrAlreadyExists if c.ID is
-// taken.
+// CreateConversation stores c. It is a batch of one record for
+// CommitRecords. Returns store.ErrAlreadyExists if c.ID is taken.
 func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) error {
-	if c.ID == "" {
-		return errors.New("postgres: create conversation: empty ID")
-	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO conversations (`+conversationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		c.ID, c.Environment, c.Region, c.Agent, c.App, c.User, c.Channel,
-		c.CreatedAt, c.UpdatedAt, nullTime(c.ExpiresAt))
-	if err != nil {
-		return fmt.Errorf("postgres: create conversation %q: %w", c.ID, mapErr(err))
+	if _, f := s.commitRecords(ctx, []store.Record{{Conversation: &c}}); f != nil {
+		return fmt.Errorf("postgres: %w", f.err)
 	}
 	return nil
 }

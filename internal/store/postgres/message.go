@@ -2,43 +2,26 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/palisade-gw/palisade/internal/store"
 )
 
 // AppendMessage adds m to its conversation's transcript and returns it as
-// stored, with the next Seq. The conversation's message counter is bumped
-// with UPDATE … RETURNING and the message inserted in one transaction; the
-// row lock makes concurrent appends take turns, so Seqs are consecutive,
-// and a failed append consumes none. Returns store.ErrNotFound if the
+// stored, with the next Seq. It is a batch of one record for
+// CommitRecords: the conversation's message counter is bumped with
+// UPDATE … RETURNING and the message inserted in one transaction; the row
+// lock makes concurrent appends take turns, so Seqs are consecutive, and a
+// failed append consumes none. Returns store.ErrNotFound if the
 // conversation does not exist, store.ErrAlreadyExists if m.ID is taken in
 // that conversation.
 func (s *Store) AppendMessage(ctx context.Context, m store.Message) (store.Message, error) {
-	if m.ID == "" {
-		return store.Message{}, errors.New("postgres: append message: empty ID")
+	out, f := s.commitRecords(ctx, []store.Record{{Messages: []store.Message{m}}})
+	if f != nil {
+		return store.Message{}, fmt.Errorf("postgres: %w", f.err)
 	}
-	m.Payload = blob(m.Payload)
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `UPDATE conversations SET last_message_seq = last_message_seq + 1
-			WHERE id = $1 RETURNING last_message_seq`, m.ConversationID).Scan(&m.Seq); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO messages
-			(conversation_id, seq, id, role, sender, text, payload, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			m.ConversationID, m.Seq, m.ID, m.Role, m.From, m.Text, m.Payload, m.CreatedAt)
-		return err
-	})
-	if err != nil {
-		return store.Message{}, fmt.Errorf("postgres: append message %q to conversation %q: %w", m.ID, m.ConversationID, mapErr(err))
-	}
-	m.CreatedAt = truncate(m.CreatedAt)
-	return m, nil
+	return out[0].Messages[0], nil
 }
 
 // ListMessages returns up to limit messages of the conversation with

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/palisade-gw/palisade/internal/store"
@@ -11,56 +10,20 @@ import (
 const auditColumns = `seq, id, time, type, request_id, outcome, actor, app, agent, data`
 
 // AppendAuditEvents durably stores evs in order in one transaction and
-// returns copies with Seq set. The audit_seq counter row is advanced in
-// the same transaction, so Seqs are consecutive and a failed batch
-// consumes none. Returns store.ErrAlreadyExists if an ID is taken, also
-// within the batch, and then stores none.
+// returns copies with Seq set. It is a batch of one record for
+// CommitRecords: the audit_seq counter row is advanced in the same
+// transaction, so Seqs are consecutive and a failed batch consumes none.
+// Returns store.ErrAlreadyExists if an ID is taken, also within the batch,
+// and then stores none.
 func (s *Store) AppendAuditEvents(ctx context.Context, evs []store.AuditEvent) ([]store.AuditEvent, error) {
 	if len(evs) == 0 {
 		return []store.AuditEvent{}, nil
 	}
-	for _, ev := range evs {
-		if ev.ID == "" {
-			return nil, errors.New("sqlite: append audit events: empty ID")
-		}
+	out, f := s.commitRecords(ctx, []store.Record{{Events: evs}})
+	if f != nil {
+		return nil, fmt.Errorf("sqlite: append %d audit events: %w", len(evs), f.err)
 	}
-	fail := func(err error) ([]store.AuditEvent, error) {
-		return nil, fmt.Errorf("sqlite: append %d audit events: %w", len(evs), mapErr(err))
-	}
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback()
-
-	var last int64
-	if err := tx.QueryRowContext(ctx, `UPDATE audit_seq SET last_seq = last_seq + ?
-		WHERE id = 1 RETURNING last_seq`, len(evs)).Scan(&last); err != nil {
-		return fail(err)
-	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO audit_events (`+auditColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-	if err != nil {
-		return fail(err)
-	}
-	defer stmt.Close()
-
-	out := make([]store.AuditEvent, len(evs))
-	first := last - int64(len(evs)) + 1
-	for i, ev := range evs {
-		ev.Seq = first + int64(i)
-		ev.Data = blob(ev.Data)
-		if _, err := stmt.ExecContext(ctx, ev.Seq, ev.ID, micros(ev.Time), ev.Type, ev.RequestID,
-			ev.Outcome, ev.Actor, ev.App, ev.Agent, ev.Data); err != nil {
-			return fail(err)
-		}
-		ev.Time = fromMicros(micros(ev.Time))
-		out[i] = ev
-	}
-	if err := tx.Commit(); err != nil {
-		return fail(err)
-	}
-	return out, nil
+	return out[0].Events, nil
 }
 
 // ListAuditEvents returns up to limit events with Seq > afterSeq in Seq

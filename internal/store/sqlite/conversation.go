@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,18 +11,11 @@ import (
 
 const conversationColumns = `id, environment, region, agent, app, user_id, channel, created_at, updated_at, expires_at`
 
-// CreateConversation stores c. Returns store.ErrAlreadyExists if c.ID is
-// taken.
+// CreateConversation stores c. It is a batch of one record for
+// CommitRecords. Returns store.ErrAlreadyExists if c.ID is taken.
 func (s *Store) CreateConversation(ctx context.Context, c store.Conversation) error {
-	if c.ID == "" {
-		return errors.New("sqlite: create conversation: empty ID")
-	}
-	_, err := s.write.ExecContext(ctx, `INSERT INTO conversations (`+conversationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Environment, c.Region, c.Agent, c.App, c.User, c.Channel,
-		micros(c.CreatedAt), micros(c.UpdatedAt), nullMicros(c.ExpiresAt))
-	if err != nil {
-		return fmt.Errorf("sqlite: create conversation %q: %w", c.ID, mapErr(err))
+	if _, f := s.commitRecords(ctx, []store.Record{{Conversation: &c}}); f != nil {
+		return fmt.Errorf("sqlite: %w", f.err)
 	}
 	return nil
 }

@@ -2,47 +2,24 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/palisade-gw/palisade/internal/store"
 )
 
 // AppendMessage adds m to its conversation's transcript and returns it as
-// stored, with the next Seq. The conversation's message counter is bumped
-// and the message inserted in one write transaction, so Seqs are
-// consecutive, and a failed append consumes none. Returns
-// store.ErrNotFound if the conversation does not exist,
-// store.ErrAlreadyExists if m.ID is taken in that conversation.
+// stored, with the next Seq. It is a batch of one record for
+// CommitRecords: the conversation's message counter is bumped and the
+// message inserted in one write transaction, so Seqs are consecutive, and
+// a failed append consumes none. Returns store.ErrNotFound if the
+// conversation does not exist, store.ErrAlreadyExists if m.ID is taken in
+// that conversation.
 func (s *Store) AppendMessage(ctx context.Context, m store.Message) (store.Message, error) {
-	if m.ID == "" {
-		return store.Message{}, errors.New("sqlite: append message: empty ID")
+	out, f := s.commitRecords(ctx, []store.Record{{Messages: []store.Message{m}}})
+	if f != nil {
+		return store.Message{}, fmt.Errorf("sqlite: %w", f.err)
 	}
-	fail := func(err error) (store.Message, error) {
-		return store.Message{}, fmt.Errorf("sqlite: append message %q to conversation %q: %w", m.ID, m.ConversationID, mapErr(err))
-	}
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback()
-
-	if err := tx.QueryRowContext(ctx, `UPDATE conversations SET last_message_seq = last_message_seq + 1
-		WHERE id = ? RETURNING last_message_seq`, m.ConversationID).Scan(&m.Seq); err != nil {
-		return fail(err)
-	}
-	m.Payload = blob(m.Payload)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO messages
-		(conversation_id, seq, id, role, sender, text, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, m.Seq, m.ID, m.Role, m.From, m.Text, m.Payload, micros(m.CreatedAt)); err != nil {
-		return fail(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fail(err)
-	}
-	m.CreatedAt = fromMicros(micros(m.CreatedAt))
-	return m, nil
+	return out[0].Messages[0], nil
 }
 
 // ListMessages returns up to limit messages of the conversation with

@@ -31,7 +31,9 @@ type Store struct {
 	// read has several query-only connections. For an in-memory database
 	// it is the same pool as write.
 	read *sql.DB
-	now  func() time.Time
+	// stmts are the write path's statements, prepared on write.
+	stmts writeStmts
+	now   func() time.Time
 }
 
 var _ store.Store = (*Store)(nil)
@@ -119,6 +121,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	if err := s.prepareWriteStmts(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: prepare statements: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -198,10 +204,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools. A WAL checkpoint runs as the last connection
-// closes.
+// Close closes the prepared statements and both pools. A WAL checkpoint
+// runs as the last connection closes.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.closeWriteStmts()}
 	if s.read != nil && s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}

@@ -1,0 +1,198 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/palisade-gw/palisade/internal/apperr"
+	"github.com/palisade-gw/palisade/internal/store"
+)
+
+// Journal is the durable writer behind the record stage. Concurrent
+// requests hand it their records (an audit event, with the transcript
+// entries it describes); it writes whatever is waiting in one transaction
+// (group commit), so throughput grows with concurrency while every record
+// is still durable before its caller returns.
+//
+// A record that cannot be written fails its caller with audit_unavailable;
+// the request must then be refused. The journal keeps running and the next
+// record is tried afresh, so service resumes on its own when the fault
+// clears.
+type Journal struct {
+	store    store.Journal
+	now      func() time.Time
+	timeout  time.Duration
+	maxBatch int
+
+	queue   chan *pending
+	closing chan struct{}
+	done    chan struct{}
+	once    sync.Once
+}
+
+// JournalOptions tune a Journal.
+type JournalOptions struct {
+	// Timeout bounds how long a caller waits for its record (default 5s).
+	Timeout time.Duration
+	// MaxBatch bounds the records written in one transaction (default 256).
+	MaxBatch int
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+type pending struct {
+	rec  store.Record
+	done chan result
+}
+
+type result struct {
+	rec store.Record
+	err error
+}
+
+// NewJournal starts a journal writing to st. Close stops it.
+func NewJournal(st store.Journal, opts JournalOptions) *Journal {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 256
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	j := &Journal{
+		store: st, now: opts.Now, timeout: opts.Timeout, maxBatch: opts.MaxBatch,
+		queue: make(chan *pending, opts.MaxBatch), closing: make(chan struct{}), done: make(chan struct{}),
+	}
+	go j.run()
+	return j
+}
+
+// Close stops the journal after writing what is already queued.
+func (j *Journal) Close() {
+	j.once.Do(func() { close(j.closing) })
+	<-j.done
+}
+
+// Record stores ev on its own and returns its id.
+func (j *Journal) Record(ctx context.Context, ev Event) (string, error) {
+	id, _, err := j.RecordWith(ctx, ev, store.Record{})
+	return id, err
+}
+
+// RecordWith stores ev atomically with the conversation and transcript
+// entries in rec, and returns the event id and rec as stored (Seqs set).
+// It waits on a context detached from the request, so a client hanging up
+// cannot cancel the record of what it did.
+func (j *Journal) RecordWith(ctx context.Context, ev Event, rec store.Record) (string, store.Record, error) {
+	se, err := j.encode(ev)
+	if err != nil {
+		return "", rec, err
+	}
+	rec.Events = append(rec.Events, se)
+	p := &pending{rec: rec, done: make(chan result, 1)}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), j.timeout)
+	defer cancel()
+	select {
+	case j.queue <- p:
+	case <-j.closing:
+		return "", rec, unavailable(errors.New("journal closed"))
+	case <-wctx.Done():
+		return "", rec, unavailable(fmt.Errorf("queue full: %w", wctx.Err()))
+	}
+	select {
+	case r := <-p.done:
+		if r.err != nil {
+			return "", rec, r.err
+		}
+		return se.ID, r.rec, nil
+	case <-wctx.Done():
+		// The record may still be written later; the request is refused
+		// all the same, which is the safe side (a record without a
+		// response, never a response without a record).
+		return "", rec, unavailable(fmt.Errorf("waiting for commit: %w", wctx.Err()))
+	}
+}
+
+// encode turns an event into its stored form.
+func (j *Journal) encode(ev Event) (store.AuditEvent, error) {
+	if ev.ID == "" {
+		ev.ID = NewID()
+	}
+	if ev.Time.IsZero() {
+		ev.Time = j.now()
+	}
+	return ev.stored()
+}
+
+func (j *Journal) run() {
+	defer close(j.done)
+	batch := make([]*pending, 0, j.maxBatch)
+	for {
+		select {
+		case p := <-j.queue:
+			batch = append(batch[:0], p)
+		case <-j.closing:
+			// Write what is queued, then stop.
+			for {
+				select {
+				case p := <-j.queue:
+					j.commit([]*pending{p})
+				default:
+					return
+				}
+			}
+		}
+	fill:
+		for len(batch) < j.maxBatch {
+			select {
+			case p := <-j.queue:
+				batch = append(batch, p)
+			default:
+				break fill
+			}
+		}
+		j.commit(batch)
+	}
+}
+
+// commit writes a batch in one transaction. If the batch fails, each
+// record is retried on its own, so that one bad record (a duplicate id)
+// does not fail the others.
+func (j *Journal) commit(batch []*pending) {
+	recs := make([]store.Record, len(batch))
+	for i, p := range batch {
+		recs[i] = p.rec
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), j.timeout)
+	out, err := j.store.CommitRecords(ctx, recs)
+	cancel()
+	if err == nil {
+		for i, p := range batch {
+			p.done <- result{rec: out[i]}
+		}
+		return
+	}
+	if len(batch) == 1 {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyExists) {
+			// The record itself is at fault (its conversation is gone, an
+			// id is taken), not the log: the caller maps it.
+			batch[0].done <- result{err: fmt.Errorf("audit journal: %w", err)}
+			return
+		}
+		batch[0].done <- result{err: unavailable(err)}
+		return
+	}
+	for _, p := range batch {
+		j.commit([]*pending{p})
+	}
+}
+
+func unavailable(err error) error {
+	return &apperr.Error{Kind: apperr.KindUnavailable, Code: apperr.CodeAuditUnavailable,
+		Message: apperr.ErrAuditDown.Message, Err: fmt.Errorf("audit journal: %w", err)}
+}

@@ -500,7 +500,6 @@ func chatBody(model, question string, stream bool) string {
 	return string(b)
 }
 
-
 // ---------------------------------------------------------------------------
 // Node
 

@@ -98,4 +98,3 @@ func TestLabelledKnowledgeWithheld(t *testing.T) {
 		t.Fatalf("a labelled document was quoted: %s", resp.Content)
 	}
 }
-

@@ -34,13 +34,16 @@ func (m *memJournal) CommitRecords(_ context.Context, recs []store.Record) ([]st
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.txs++
+	seen := map[string]bool{}
+	for _, g := range m.got {
+		seen[g.ID] = true
+	}
 	for i, r := range recs {
 		for _, e := range r.Events {
-			for _, g := range m.got {
-				if g.ID == e.ID {
-					return nil, &store.RecordError{Index: i, Err: store.ErrAlreadyExists}
-				}
+			if seen[e.ID] {
+				return nil, &store.RecordError{Index: i, Err: store.ErrAlreadyExists}
 			}
+			seen[e.ID] = true
 		}
 	}
 	for _, r := range recs {

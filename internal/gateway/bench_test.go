@@ -15,6 +15,7 @@ func BenchmarkChatCompletion(b *testing.B) {
 	h := e.gw.Handler()
 	body := chatBody("echo", "How many days of annual leave do I get?", false)
 	b.ReportAllocs()
+	b.SetParallelism(16) // many requests in flight, as behind a load balancer
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

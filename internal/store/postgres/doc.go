@@ -8,7 +8,10 @@
 // transaction as the insert: conversations.last_message_seq for a
 // transcript and the single row of audit_seq for the audit log. The row
 // lock serialises writers, so Seqs are consecutive, commit in order, and a
-// rolled-back append leaves no gap.
+// rolled-back append leaves no gap. CommitRecords, on which the other
+// appends are built, advances each counter once per transaction by what the
+// batch appends; a batch needing more than one of those locks takes the
+// audit_seq lock first, so that batches cannot deadlock one another.
 //
 // Times are timestamptz (microsecond precision) and are returned in UTC.
 //

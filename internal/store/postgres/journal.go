@@ -38,17 +38,27 @@ const (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	insertAuditEventSQL = `INSERT INTO audit_events (` + auditColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	// insertMessagesSQL and insertAuditEventsSQL insert many rows from
+	// one array per column, in array order.
+	insertMessagesSQL = `INSERT INTO messages
+		(conversation_id, seq, id, role, sender, text, payload, created_at)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+			$6::text[], $7::bytea[], $8::timestamptz[])`
+	insertAuditEventsSQL = `INSERT INTO audit_events (` + auditColumns + `)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+			$6::text[], $7::text[], $8::text[], $9::text[], $10::bytea[])`
 )
 
 // rollbackTimeout bounds the ROLLBACK sent after a failed batch.
 const rollbackTimeout = 5 * time.Second
 
 // CommitRecords durably stores recs in order in one transaction (one WAL
-// flush) and returns copies with every Seq set. It costs at most two
-// round trips, both pipelined: the first begins the transaction and locks
-// and advances each Seq counter the batch touches once, by the number of
-// entries the batch appends to it; the second sends every insert followed
-// by the COMMIT.
+// flush) and returns copies with every Seq set. It costs two round trips,
+// both pipelined: the first begins the transaction and locks and advances
+// each Seq counter the batch touches once, by the number of entries the
+// batch appends to it; the second sends the inserts followed by the
+// COMMIT. A batch of several rows inserts its messages with one statement
+// and its events with another.
 //
 // A batch that appends audit events, or that takes more than one row
 // lock (several conversations), takes the audit_seq row lock first, so
@@ -77,7 +87,7 @@ type failure struct {
 // name it if it fails.
 type stmtRef struct {
 	record int
-	kind   byte // 'c'onversation, 'm'essage or 'e'vent
+	kind   byte // 'c'onversation, 'm'essage or 'e'vent; 'M' or 'E' for all of them
 	item   int  // index in the record's Messages or Events
 }
 
@@ -91,9 +101,28 @@ func (s *Store) commitRecords(ctx context.Context, recs []store.Record) ([]store
 	if p.n == 0 {
 		return nil, &failure{0, p.invalid}
 	}
+	// A statement inserting many rows cannot say which of them failed: if
+	// one fails other than for the database being unavailable, the batch
+	// is written again row by row, which names the first failing record
+	// (or succeeds, if what made it fail has gone meanwhile).
+	if p.messages+int(p.events) > 1 {
+		if out, f, done := s.writeRecords(ctx, recs, &p, true); done {
+			return out, f
+		}
+	}
+	out, f, _ := s.writeRecords(ctx, recs, &p, false)
+	return out, f
+}
+
+// writeRecords writes recs in one transaction as p plans, with one insert
+// per row or, if bulk, one per table for messages and events. It returns
+// the stored records, or why they were not stored; done is false if a
+// bulk insert failed and the batch should be written row by row to find
+// out why.
+func (s *Store) writeRecords(ctx context.Context, recs []store.Record, p *plan, bulk bool) (out []store.Record, f *failure, done bool) {
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, &failure{0, fmt.Errorf("begin transaction: %w", mapErr(err))}
+		return nil, &failure{0, fmt.Errorf("begin transaction: %w", mapErr(err))}, true
 	}
 	defer pc.Release() // discards the connection if the transaction is still open
 	conn := pc.Conn()
@@ -170,7 +199,7 @@ func (s *Store) commitRecords(ctx context.Context, recs []store.Record) ([]store
 			err = cerr
 		}
 		if err != nil {
-			return nil, &failure{0, fmt.Errorf("begin transaction: %w", mapErr(err))}
+			return nil, &failure{0, fmt.Errorf("begin transaction: %w", mapErr(err))}, true
 		}
 		// The first record appending to a conversation that does not
 		// exist fails, unless one before it does.
@@ -182,17 +211,27 @@ func (s *Store) commitRecords(ctx context.Context, recs []store.Record) ([]store
 		}
 	}
 	if limit == 0 {
-		return nil, &failure{0, limitErr}
+		return nil, &failure{0, limitErr}, true
 	}
 
 	// Round trip 2: every insert, and the commit if nothing fails.
 	var b pgx.Batch
-	if !begun {
+	sentBegin := !begun
+	if sentBegin {
 		b.Queue(beginSQL)
 	}
-	refs := make([]stmtRef, 0, p.rows)
+	var refs []stmtRef
+	var mc messageColumns
+	var ec eventColumns
+	if bulk {
+		refs = make([]stmtRef, 0, p.creates+2)
+		mc = newMessageColumns(p.messages)
+		ec = newEventColumns(int(p.events))
+	} else {
+		refs = make([]stmtRef, 0, p.creates+p.messages+int(p.events))
+	}
 	last := make(map[string]int64, len(base)+p.creates)
-	out := make([]store.Record, len(recs))
+	out = make([]store.Record, len(recs))
 	for i, rec := range recs[:limit] {
 		if c := rec.Conversation; c != nil {
 			b.Queue(insertConversationSQL, c.ID, c.Environment, c.Region, c.Agent, c.App, c.User, c.Channel,
@@ -216,8 +255,12 @@ func (s *Store) commitRecords(ctx context.Context, recs []store.Record) ([]store
 			m.Seq = seq + 1
 			last[m.ConversationID] = m.Seq
 			m.Payload = blob(m.Payload)
-			b.Queue(insertMessageSQL, m.ConversationID, m.Seq, m.ID, m.Role, m.From, m.Text, m.Payload, m.CreatedAt)
-			refs = append(refs, stmtRef{i, 'm', j})
+			if bulk {
+				mc.add(m)
+			} else {
+				b.Queue(insertMessageSQL, m.ConversationID, m.Seq, m.ID, m.Role, m.From, m.Text, m.Payload, m.CreatedAt)
+				refs = append(refs, stmtRef{i, 'm', j})
+			}
 			m.CreatedAt = truncate(m.CreatedAt)
 			out[i].Messages[j] = m
 		}
@@ -228,29 +271,48 @@ func (s *Store) commitRecords(ctx context.Context, recs []store.Record) ([]store
 			ev.Seq = nextAudit
 			nextAudit++
 			ev.Data = blob(ev.Data)
-			b.Queue(insertAuditEventSQL, ev.Seq, ev.ID, ev.Time, ev.Type, ev.RequestID, ev.Outcome,
-				ev.Actor, ev.App, ev.Agent, ev.Data)
-			refs = append(refs, stmtRef{i, 'e', j})
+			if bulk {
+				ec.add(ev)
+			} else {
+				b.Queue(insertAuditEventSQL, ev.Seq, ev.ID, ev.Time, ev.Type, ev.RequestID, ev.Outcome,
+					ev.Actor, ev.App, ev.Agent, ev.Data)
+				refs = append(refs, stmtRef{i, 'e', j})
+			}
 			ev.Time = truncate(ev.Time)
 			out[i].Events[j] = ev
 		}
+	}
+	if len(mc.ids) > 0 {
+		b.Queue(insertMessagesSQL, mc.convs, mc.seqs, mc.ids, mc.roles, mc.senders, mc.texts, mc.payloads, mc.times)
+		refs = append(refs, stmtRef{0, 'M', 0})
+	}
+	if len(ec.ids) > 0 {
+		b.Queue(insertAuditEventsSQL, ec.seqs, ec.ids, ec.times, ec.types, ec.requestIDs, ec.outcomes,
+			ec.actors, ec.apps, ec.agents, ec.data)
+		refs = append(refs, stmtRef{0, 'E', 0})
 	}
 	commit := limit == len(recs)
 	if commit {
 		b.Queue(`COMMIT`)
 	}
-	sentBegin := !begun
 	begun = true
 	br := conn.SendBatch(ctx, &b)
-	f := func() *failure {
+	f, done = func() (*failure, bool) {
 		if sentBegin {
 			if _, err := br.Exec(); err != nil {
-				return &failure{0, fmt.Errorf("begin transaction: %w", mapErr(err))}
+				return &failure{0, fmt.Errorf("begin transaction: %w", mapErr(err))}, true
 			}
 		}
 		for _, ref := range refs {
 			if _, err := br.Exec(); err != nil {
-				return &failure{ref.record, describe(recs, ref, mapErr(err))}
+				err = mapErr(err)
+				if bulk && !isUnavailableErr(err) {
+					return nil, false
+				}
+				if bulk {
+					return &failure{0, fmt.Errorf("append %d records: %w", limit, err)}, true
+				}
+				return &failure{ref.record, describe(recs, ref, err)}, true
 			}
 		}
 		if commit {
@@ -259,28 +321,94 @@ func (s *Store) commitRecords(ctx context.Context, recs []store.Record) ([]store
 				err = pgx.ErrTxCommitRollback
 			}
 			if err != nil {
-				return &failure{0, fmt.Errorf("commit transaction: %w", mapErr(err))}
+				return &failure{0, fmt.Errorf("commit transaction: %w", mapErr(err))}, true
 			}
 		}
-		return nil
+		return nil, true
 	}()
-	if err := br.Close(); f == nil && err != nil {
+	if err := br.Close(); f == nil && done && err != nil {
 		f = &failure{0, fmt.Errorf("commit transaction: %w", mapErr(err))}
 	}
-	if f != nil {
-		return nil, f
+	if f != nil || !done {
+		return nil, f, done
 	}
 	if !commit {
-		return nil, &failure{limit, limitErr}
+		return nil, &failure{limit, limitErr}, true
 	}
 	committed = true
-	return out, nil
+	return out, nil, true
+}
+
+// isUnavailableErr reports whether a mapped error means the database could
+// not be used, rather than that the batch was refused.
+func isUnavailableErr(err error) bool {
+	return errors.Is(err, store.ErrUnavailable) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// messageColumns are messages as the arrays insertMessagesSQL takes.
+type messageColumns struct {
+	convs, ids, roles, senders, texts []string
+	seqs                              []int64
+	payloads                          [][]byte
+	times                             []time.Time
+}
+
+func newMessageColumns(n int) messageColumns {
+	return messageColumns{
+		convs: make([]string, 0, n), ids: make([]string, 0, n), roles: make([]string, 0, n),
+		senders: make([]string, 0, n), texts: make([]string, 0, n), seqs: make([]int64, 0, n),
+		payloads: make([][]byte, 0, n), times: make([]time.Time, 0, n),
+	}
+}
+
+func (c *messageColumns) add(m store.Message) {
+	c.convs = append(c.convs, m.ConversationID)
+	c.seqs = append(c.seqs, m.Seq)
+	c.ids = append(c.ids, m.ID)
+	c.roles = append(c.roles, m.Role)
+	c.senders = append(c.senders, m.From)
+	c.texts = append(c.texts, m.Text)
+	c.payloads = append(c.payloads, m.Payload)
+	c.times = append(c.times, m.CreatedAt)
+}
+
+// eventColumns are audit events as the arrays insertAuditEventsSQL takes.
+type eventColumns struct {
+	seqs                                                   []int64
+	ids, types, requestIDs, outcomes, actors, apps, agents []string
+	times                                                  []time.Time
+	data                                                   [][]byte
+}
+
+func newEventColumns(n int) eventColumns {
+	return eventColumns{
+		seqs: make([]int64, 0, n), ids: make([]string, 0, n), types: make([]string, 0, n),
+		requestIDs: make([]string, 0, n), outcomes: make([]string, 0, n), actors: make([]string, 0, n),
+		apps: make([]string, 0, n), agents: make([]string, 0, n), times: make([]time.Time, 0, n),
+		data: make([][]byte, 0, n),
+	}
+}
+
+func (c *eventColumns) add(ev store.AuditEvent) {
+	c.seqs = append(c.seqs, ev.Seq)
+	c.ids = append(c.ids, ev.ID)
+	c.times = append(c.times, ev.Time)
+	c.types = append(c.types, ev.Type)
+	c.requestIDs = append(c.requestIDs, ev.RequestID)
+	c.outcomes = append(c.outcomes, ev.Outcome)
+	c.actors = append(c.actors, ev.Actor)
+	c.apps = append(c.apps, ev.App)
+	c.agents = append(c.agents, ev.Agent)
+	c.data = append(c.data, ev.Data)
 }
 
 // describe wraps err with the part of the record that failed.
 func describe(recs []store.Record, ref stmtRef, err error) error {
 	rec := recs[ref.record]
 	switch ref.kind {
+	case 'M', 'E':
+		return err
 	case 'c':
 		return fmt.Errorf("create conversation %q: %w", rec.Conversation.ID, err)
 	case 'm':
@@ -301,11 +429,11 @@ type plan struct {
 	// fails first.
 	n       int
 	invalid error
-	// events counts the audit events of the first n records, rows their
-	// conversations, messages and events, and creates their conversations.
-	events  int64
-	rows    int
-	creates int
+	// events, messages and creates count the audit events, messages
+	// and conversations of the first n records.
+	events   int64
+	messages int
+	creates  int
 	// existing counts the messages appended to each conversation the
 	// batch has not created before them, which must therefore exist.
 	existing map[string]int64
@@ -338,7 +466,6 @@ func newPlan(recs []store.Record) plan {
 			creator[c.ID] = i
 			p.created[i] = 0
 			p.creates++
-			p.rows++
 		}
 		for _, m := range rec.Messages {
 			if k, ok := creator[m.ConversationID]; ok {
@@ -354,7 +481,7 @@ func newPlan(recs []store.Record) plan {
 			}
 			p.existing[m.ConversationID]++
 		}
-		p.rows += len(rec.Messages) + len(rec.Events)
+		p.messages += len(rec.Messages)
 		p.events += int64(len(rec.Events))
 	}
 	return p

@@ -27,7 +27,7 @@ const dsnEnv = "PALISADE_TEST_POSTGRES_DSN"
 
 // testServer returns the DSN of the test server. Without one the tests are
 // skipped, except under CI, where that is a failure.
-func testServer(t *testing.T) string {
+func testServer(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(dsnEnv)
 	if dsn == "" {
@@ -41,7 +41,7 @@ func testServer(t *testing.T) string {
 
 // newDatabase creates an empty database on the test server, dropped when
 // the test ends, and returns its DSN.
-func newDatabase(t *testing.T, admin *pgxpool.Pool, serverDSN string) string {
+func newDatabase(t testing.TB, admin *pgxpool.Pool, serverDSN string) string {
 	t.Helper()
 	b := make([]byte, 8)
 	rand.Read(b)
@@ -62,7 +62,7 @@ func newDatabase(t *testing.T, admin *pgxpool.Pool, serverDSN string) string {
 }
 
 // withDatabase returns dsn with its database replaced by name.
-func withDatabase(t *testing.T, dsn, name string) string {
+func withDatabase(t testing.TB, dsn, name string) string {
 	t.Helper()
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		u, err := url.Parse(dsn)
@@ -77,7 +77,7 @@ func withDatabase(t *testing.T, dsn, name string) string {
 
 // adminPool connects to the test server's own database, from which the
 // test databases are created and dropped.
-func adminPool(t *testing.T) (*pgxpool.Pool, string) {
+func adminPool(t testing.TB) (*pgxpool.Pool, string) {
 	t.Helper()
 	dsn := testServer(t)
 	admin, err := pgxpool.New(t.Context(), dsn)
@@ -91,7 +91,7 @@ func adminPool(t *testing.T) (*pgxpool.Pool, string) {
 	return admin, dsn
 }
 
-func openTest(t *testing.T, dsn string) *Store {
+func openTest(t testing.TB, dsn string) *Store {
 	t.Helper()
 	s, err := Open(t.Context(), dsn)
 	if err != nil {
@@ -107,6 +107,15 @@ func TestConformance(t *testing.T) {
 	storetest.RunTests(t, func(t *testing.T) store.Store {
 		return openTest(t, newDatabase(t, admin, dsn))
 	})
+}
+
+// BenchmarkCommitRecords measures the record stage's write in a database
+// of its own on the test server, with synchronous_commit=on.
+func BenchmarkCommitRecords(b *testing.B) {
+	admin, dsn := adminPool(b)
+	s := openTest(b, newDatabase(b, admin, dsn))
+	defer s.Close()
+	storetest.BenchCommitRecords(b, s)
 }
 
 // Ensure replicas starting together against a new database all open it,

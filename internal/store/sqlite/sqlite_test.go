@@ -40,6 +40,17 @@ func TestConformanceInMemory(t *testing.T) {
 	})
 }
 
+// BenchmarkCommitRecords measures the record stage's write on a file in
+// the temporary directory, with synchronous=FULL (one fsync per batch).
+func BenchmarkCommitRecords(b *testing.B) {
+	s, err := Open(b.Context(), filepath.Join(b.TempDir(), "palisade.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.BenchCommitRecords(b, s)
+}
+
 // Ensure both pools are configured for durability and integrity, and the
 // read pool cannot write.
 func TestPragmas(t *testing.T) {

@@ -48,6 +48,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	runGroup(t, "Conversations", newStore, conversationTests)
 	runGroup(t, "Messages", newStore, messageTests)
 	runGroup(t, "AuditEvents", newStore, auditTests)
+	runGroup(t, "Records", newStore, recordTests)
 	runGroup(t, "Keys", newStore, keyTests)
 	runGroup(t, "Times", newStore, timeTests)
 	runGroup(t, "Concurrency", newStore, concurrencyTests)

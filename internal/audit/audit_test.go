@@ -23,12 +23,16 @@ type memJournal struct {
 	// largest is the most records one successful transaction held.
 	largest int
 	fail    atomic.Bool
-	delay   time.Duration
+	// gate, when set, holds the first transaction until it is closed.
+	gate chan struct{}
+	once sync.Once
+	// held is how many records the held first transaction has.
+	held atomic.Int64
 }
 
 func (m *memJournal) CommitRecords(_ context.Context, recs []store.Record) ([]store.Record, error) {
-	if m.delay > 0 {
-		time.Sleep(m.delay)
+	if m.gate != nil {
+		m.once.Do(func() { m.held.Store(int64(len(recs))); <-m.gate })
 	}
 	if m.fail.Load() {
 		return nil, fmt.Errorf("%w: disk full", store.ErrUnavailable)
@@ -92,41 +96,66 @@ func TestRecordDetachedFromRequest(t *testing.T) {
 	}
 }
 
-// Ensure concurrent records are group-committed (fewer transactions than
-// records) and that one bad record does not fail the others in its batch.
-func TestJournalGroupCommit(t *testing.T) {
-	m := &memJournal{delay: 2 * time.Millisecond}
+// recordConcurrently records n events while the store holds its first
+// transaction open, so that the rest queue up behind it; ids[i], when set,
+// is event i's id. It returns each caller's error.
+func recordConcurrently(t *testing.T, m *memJournal, n int, ids map[int]string) []error {
+	t.Helper()
+	m.gate = make(chan struct{})
 	j := NewJournal(m, JournalOptions{})
 	defer j.Close()
-	const n = 64
-	var wg sync.WaitGroup
 	errs := make([]error, n)
+	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			ev := Event{Type: TypeChatCompletion}
-			if i == 7 {
-				ev.ID = "ev_dup"
-			}
-			if i == 8 {
-				ev.ID = "ev_dup"
-			}
-			_, errs[i] = j.Record(context.Background(), ev)
+			_, errs[i] = j.Record(context.Background(), Event{ID: ids[i], Type: TypeChatCompletion})
 		}(i)
 	}
+	deadline := time.Now().Add(10 * time.Second)
+	for int64(len(j.queue))+m.held.Load() < int64(n) { // all queued behind the held one
+		if time.Now().After(deadline) {
+			t.Fatal("records did not queue up")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(m.gate)
 	wg.Wait()
+	return errs
+}
+
+// Ensure records that arrive while a transaction is being written are
+// committed together in the next one (group commit).
+func TestJournalGroupCommit(t *testing.T) {
+	m := &memJournal{}
+	errs := recordConcurrently(t, m, 64, nil)
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m.txs != 2 || m.largest < 2 {
+		t.Fatalf("%d transactions, largest %d: want every waiting record in one", m.txs, m.largest)
+	}
+}
+
+// Ensure one bad record (a duplicate id) fails alone and does not take the
+// rest of its batch with it.
+func TestJournalIsolatesBadRecord(t *testing.T) {
+	m := &memJournal{}
+	errs := recordConcurrently(t, m, 64, map[int]string{7: "ev_dup", 8: "ev_dup"})
 	failed := 0
 	for _, err := range errs {
 		if err != nil {
 			failed++
+			if !errors.Is(err, store.ErrAlreadyExists) {
+				t.Fatalf("the duplicate failed with %v, want ErrAlreadyExists", err)
+			}
 		}
 	}
-	if failed != 1 || len(m.got) != n-1 {
-		t.Fatalf("failed %d, stored %d; want 1 and %d", failed, len(m.got), n-1)
-	}
-	if m.largest < 2 {
-		t.Fatalf("no transaction held more than one record: no group commit (%d transactions)", m.txs)
+	if failed != 1 || len(m.got) != 63 {
+		t.Fatalf("failed %d, stored %d; want 1 and 63", failed, len(m.got))
 	}
 }
 

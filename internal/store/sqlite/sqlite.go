@@ -34,7 +34,16 @@ type Store struct {
 	// stmts are the write path's statements, prepared on write.
 	stmts writeStmts
 	now   func() time.Time
+	// ckpt is the background checkpointer's own connection; stopCkpt ends
+	// it and ckptDone closes when it has.
+	ckpt     *sql.DB
+	stopCkpt chan struct{}
+	ckptDone chan struct{}
 }
+
+// checkpointEvery is how often the background checkpointer copies the WAL
+// into the database file.
+const checkpointEvery = 250 * time.Millisecond
 
 var _ store.Store = (*Store)(nil)
 
@@ -115,6 +124,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 			s.write.Close()
 			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
+		s.ckpt, err = openPool(fileDSN(abs, o, false), 1)
+		if err != nil {
+			s.read.Close()
+			s.write.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		s.stopCkpt, s.ckptDone = make(chan struct{}), make(chan struct{})
+		go s.checkpointLoop()
 	}
 
 	if err := s.migrate(ctx); err != nil {
@@ -141,6 +158,10 @@ func fileDSN(abs string, o options, readOnly bool) string {
 	} else {
 		q.Set("_journal_mode", "WAL")
 		q.Set("_txlock", "immediate")
+		// Commits never checkpoint (copying the WAL into the database and
+		// fsyncing it would land on a request's path); the background
+		// checkpointer does it instead.
+		q.Set("_pragma", "wal_autocheckpoint(0)")
 	}
 	u := url.URL{Path: filepath.ToSlash(abs)}
 	return "file:" + u.EscapedPath() + "?" + q.Encode()
@@ -207,7 +228,15 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the prepared statements and both pools. A WAL checkpoint
 // runs as the last connection closes.
 func (s *Store) Close() error {
+	if s.stopCkpt != nil {
+		close(s.stopCkpt)
+		<-s.ckptDone
+		s.stopCkpt = nil
+	}
 	errs := []error{s.closeWriteStmts()}
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.Close())
+	}
 	if s.read != nil && s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}
@@ -218,6 +247,25 @@ func (s *Store) Close() error {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
+}
+
+// checkpointLoop copies the WAL into the database file in the background,
+// on its own connection, so commits only append to the WAL. A PASSIVE
+// checkpoint never blocks the writer or readers.
+func (s *Store) checkpointLoop() {
+	defer close(s.ckptDone)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCkpt:
+			return
+		case <-t.C:
+			// A failed checkpoint is retried on the next tick; the WAL
+			// keeps every committed transaction meanwhile.
+			_, _ = s.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
 }
 
 // migrate applies the embedded migrations not yet recorded in

@@ -27,7 +27,11 @@ const tokenKeyName = "directline-token-hmac"
 func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	switch cfg.Store.Driver {
 	case "postgres":
-		st, err := postgres.Open(ctx, cfg.Store.DSN)
+		var opts []postgres.Option
+		if cfg.Store.AllowCommitBeforeFsync {
+			opts = append(opts, postgres.WithoutFsync())
+		}
+		st, err := postgres.Open(ctx, cfg.Store.DSN, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres store: %w", err)
 		}
@@ -40,7 +44,11 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-		st, err := sqlite.Open(ctx, path)
+		var opts []sqlite.Option
+		if cfg.Store.AllowCommitBeforeFsync {
+			opts = append(opts, sqlite.WithoutFsync())
+		}
+		st, err := sqlite.Open(ctx, path, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
 		}

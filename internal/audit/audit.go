@@ -8,10 +8,8 @@ package audit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"github.com/palisade-gw/palisade/internal/ids"
 	"strings"
 	"time"
 	"unicode"
@@ -86,17 +84,7 @@ func (ev Event) stored() (store.AuditEvent, error) {
 
 // NewID returns a new event id: "ev_" followed by a time-ordered, random
 // 128-bit value in hex, so ids sort roughly by creation time.
-func NewID() string {
-	var b [16]byte
-	ms := uint64(time.Now().UnixMilli())
-	for i := 0; i < 6; i++ {
-		b[i] = byte(ms >> (8 * (5 - i)))
-	}
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(fmt.Sprintf("audit: crypto/rand failed: %v", err))
-	}
-	return "ev_" + hex.EncodeToString(b[:])
-}
+func NewID() string { return ids.New("ev_") }
 
 // Clean makes a caller-supplied value safe to store in a log field: control
 // characters (line breaks included) are replaced, so a value cannot forge a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -167,5 +168,36 @@ func TestNewIDUnique(t *testing.T) {
 			t.Fatalf("duplicate id %s", id)
 		}
 		seen[id] = true
+	}
+}
+
+// Ensure records batch on a single processor. There a request that hands
+// its record over wakes the journal ahead of every other runnable request,
+// so without care each transaction would hold one record and a busy
+// process would pay a commit per request.
+func TestJournalBatchesOnOneProcessor(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	m := &memJournal{}
+	j := NewJournal(m, JournalOptions{})
+	defer j.Close()
+	const callers, each = 32, 20
+	var wg sync.WaitGroup
+	for i := 0; i < callers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < each; k++ {
+				if _, err := j.Record(context.Background(), Event{Type: TypeChatCompletion}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if avg := float64(len(m.got)) / float64(m.txs); avg < 4 {
+		t.Fatalf("%d records in %d transactions (%.1f each): want records batched", len(m.got), m.txs, avg)
 	}
 }

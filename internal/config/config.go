@@ -57,6 +57,12 @@ type Store struct {
 	DSN string `yaml:"dsn" json:"dsn,omitempty" jsonschema:"description=PostgreSQL connection string; required for the postgres driver. Use a reference like ${env:NAME}."`
 	// Path is the SQLite database file; default <data_dir>/palisade.db.
 	Path string `yaml:"path" json:"path,omitempty" jsonschema:"description=SQLite database file. Default <data_dir>/palisade.db."`
+	// AllowCommitBeforeFsync acknowledges a request once its record has reached
+	// the operating system rather than the disk (SQLite synchronous=NORMAL,
+	// PostgreSQL synchronous_commit=off). A crash of Palisade loses
+	// nothing; a power loss or kernel crash can lose the last moments of
+	// audit events and transcripts. Unsafe; off by default.
+	AllowCommitBeforeFsync bool `yaml:"allow_commit_before_fsync" json:"allow_commit_before_fsync,omitempty" jsonschema:"description=UNSAFE: answer requests before their audit record is flushed to disk; a power loss or OS crash can lose the newest audit events and transcripts. Default false."`
 }
 
 // Environment is a deployment environment pinned to one region.

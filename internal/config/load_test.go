@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,6 +145,21 @@ func TestParseFull(t *testing.T) {
 	wantUnsafe := []string{`environments[1].allow_cross_region: environment "us" may move data out of region "us-east"`}
 	if diff := cmp.Diff(wantUnsafe, c.Unsafe()); diff != "" {
 		t.Errorf("Unsafe() mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// Ensure allow_commit_before_fsync parses and is reported as unsafe.
+func TestCommitBeforeFsyncIsUnsafe(t *testing.T) {
+	c, err := parseYAML(t, "store:\n  allow_commit_before_fsync: true\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Store.AllowCommitBeforeFsync {
+		t.Fatal("allow_commit_before_fsync: true did not set AllowCommitBeforeFsync")
+	}
+	u := c.Unsafe()
+	if len(u) != 1 || !strings.HasPrefix(u[0], "store.allow_commit_before_fsync:") {
+		t.Errorf("Unsafe() = %q, want the store.allow_commit_before_fsync entry", u)
 	}
 }
 

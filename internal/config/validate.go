@@ -342,6 +342,9 @@ func (c *Config) Unsafe() []string {
 			out = append(out, fmt.Sprintf("environments[%d].allow_cross_region: environment %q may move data out of region %q", i, e.Name, e.Region))
 		}
 	}
+	if c.Store.AllowCommitBeforeFsync {
+		out = append(out, "store.allow_commit_before_fsync: requests are answered before their audit record is on disk; a power loss can lose the newest audit events")
+	}
 	for i, a := range c.Agents {
 		if a.Upstream != nil && a.Upstream.AllowInsecureHTTP {
 			out = append(out, fmt.Sprintf("agents[%d].upstream.allow_insecure_http: agent %q may send prompts over plain http to a host that is not loopback", i, a.Name))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/palisade-gw/palisade/internal/ids"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -209,7 +210,7 @@ func (g *Gateway) dlGenerateToken(w http.ResponseWriter, r *http.Request) {
 		}
 		user = dlAccount{ID: body.User.ID, Name: audit.Clean(body.User.Name)}
 	}
-	conv := identity.RandomID("")
+	conv := ids.New("")
 	g.issueToken(w, r, c.App, user, conv, http.StatusOK, false)
 }
 
@@ -287,7 +288,7 @@ func (g *Gateway) dlStartConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	convID, user := c.ConversationID, dlAccount{ID: c.Subject, Name: c.Name}
 	if c.secret {
-		convID, user = identity.RandomID(""), dlAccount{ID: identity.RandomID("dl_")}
+		convID, user = ids.New(""), dlAccount{ID: identity.RandomID("dl_")}
 	}
 	now := g.now().UTC()
 	conv := store.Conversation{ID: convID, Environment: entry.Environment, Region: entry.Region, Agent: entry.Name,
@@ -410,7 +411,7 @@ func (g *Gateway) dlPostActivity(w http.ResponseWriter, r *http.Request) {
 	case "message":
 	case "typing", "event":
 		allowCORS(w, r)
-		writeJSON(w, http.StatusOK, map[string]string{"id": identity.RandomID(conv.ID + "|")})
+		writeJSON(w, http.StatusOK, map[string]string{"id": ids.New(conv.ID + "|")})
 		return
 	case "":
 		g.dlRefuse(w, r, c.Principal, apperr.New(apperr.KindInvalid, apperr.CodeInvalidRequest, "The activity has no \"type\"."))
@@ -453,7 +454,7 @@ func (g *Gateway) dlPostActivity(w http.ResponseWriter, r *http.Request) {
 	req.Messages = append(req.Messages, agent.Message{Role: agent.RoleUser, Content: act.Text})
 	req.User = from.ID
 
-	userID, replyID := identity.RandomID(conv.ID+"|"), identity.RandomID(conv.ID+"|")
+	userID, replyID := ids.New(conv.ID+"|"), ids.New(conv.ID+"|")
 	userAct := activity{Type: "message", From: &from, Locale: act.Locale, TextFormat: act.TextFormat, ChannelData: boundedRaw(act.ChannelData)}
 	bot := activity{Type: "message", From: &dlAccount{ID: conv.Agent, Name: conv.Agent, Role: "bot"}, ReplyToID: userID, TextFormat: "markdown", Locale: act.Locale}
 	ex := &Exchange{

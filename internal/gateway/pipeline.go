@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/palisade-gw/palisade/internal/ids"
 	"log/slog"
 	"time"
 
@@ -253,7 +254,7 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 	var rec store.Record
 	if res.ConversationID == "" {
 		c := store.Conversation{
-			ID:          identity.RandomID("conv_"),
+			ID:          ids.New("conv_"),
 			Environment: entry.Environment,
 			Region:      entry.Region,
 			Agent:       entry.Name,
@@ -271,7 +272,7 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 	}
 	reply := store.Message{ID: ex.ReplyID, Role: agent.RoleAssistant, From: entry.Name, Text: res.Response.Content, Payload: ex.ReplyPayload}
 	if reply.ID == "" {
-		reply.ID = identity.RandomID("msg_")
+		reply.ID = ids.New("msg_")
 	}
 	rec.Messages = append(transcriptOf(ex, ex.ConversationID == ""), reply)
 	for i := range rec.Messages {
@@ -315,7 +316,7 @@ func transcriptOf(ex *Exchange, all bool) []store.Message {
 		if m.Role != agent.RoleUser {
 			from = m.Role
 		}
-		msg := store.Message{ID: identity.RandomID("msg_"), Role: m.Role, From: from, Text: m.Content}
+		msg := store.Message{ID: ids.New("msg_"), Role: m.Role, From: from, Text: m.Content}
 		if last && m.Role == agent.RoleUser {
 			if ex.UserMessageID != "" {
 				msg.ID = ex.UserMessageID

@@ -42,6 +42,17 @@ type Option func(*options)
 
 type options struct {
 	now func() time.Time
+	// synchronousCommit is the session's synchronous_commit: on unless
+	// WithoutFsync.
+	synchronousCommit string
+}
+
+// WithoutFsync makes commits return before the server has flushed their
+// WAL to disk (synchronous_commit=off). The server's own crash safety is
+// unchanged, but a crash of the server can lose the newest transactions.
+// Unsafe: the default waits for the flush.
+func WithoutFsync() Option {
+	return func(o *options) { o.synchronousCommit = "off" }
 }
 
 // WithClock sets the clock used for the times the store itself records
@@ -55,7 +66,7 @@ func WithClock(now func() time.Time) Option {
 // its pool_* settings) and applies any pending migrations. Failures to
 // reach the server wrap store.ErrUnavailable; a malformed dsn does not.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	o := options{now: time.Now}
+	o := options{now: time.Now, synchronousCommit: "on"}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -64,8 +75,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		// The error text is redacted by pgconn; the dsn is not repeated.
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	// Commits wait for the WAL flush: audit events must not be lost.
-	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	// Commits wait for the WAL flush (audit events must not be lost)
+	// unless the operator chose WithoutFsync.
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = o.synchronousCommit
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "palisade"
 	}

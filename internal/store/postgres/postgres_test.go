@@ -209,6 +209,23 @@ func TestSynchronousCommit(t *testing.T) {
 	}
 }
 
+// Ensure WithoutFsync turns synchronous_commit off for the store's sessions.
+func TestWithoutFsync(t *testing.T) {
+	admin, serverDSN := adminPool(t)
+	s, err := Open(t.Context(), newDatabase(t, admin, serverDSN), WithoutFsync())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	var got string
+	if err := s.pool.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "off" {
+		t.Errorf("synchronous_commit = %s, want off", got)
+	}
+}
+
 // Ensure a server that cannot be reached is reported as ErrUnavailable,
 // and a malformed DSN is not. This needs no server.
 func TestOpenUnreachable(t *testing.T) {

@@ -20,6 +20,12 @@ func TestWriterPragmas(t *testing.T) {
 	}
 	defer st.Close()
 	want := map[string]string{"journal_mode": "wal", "synchronous": "2", "foreign_keys": "1", "busy_timeout": "10000", "wal_autocheckpoint": "0"}
+	checkPragmas(t, st, want)
+}
+
+// checkPragmas compares the writer connection's pragmas with want.
+func checkPragmas(t *testing.T, st *Store, want map[string]string) {
+	t.Helper()
 	for p, w := range want {
 		var v string
 		if err := st.write.QueryRow("PRAGMA " + p).Scan(&v); err != nil {
@@ -29,6 +35,18 @@ func TestWriterPragmas(t *testing.T) {
 			t.Errorf("PRAGMA %s = %s, want %s", p, v, w)
 		}
 	}
+}
+
+// Ensure WithoutFsync lowers the writer to synchronous=NORMAL and nothing
+// else: WAL and foreign keys stay.
+func TestWithoutFsyncPragmas(t *testing.T) {
+	st, err := Open(context.Background(), t.TempDir()+"/p.db", WithoutFsync())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "foreign_keys": "1"}
+	checkPragmas(t, st, want)
 }
 
 // Ensure the background checkpointer copies committed pages into the

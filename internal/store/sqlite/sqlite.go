@@ -54,6 +54,18 @@ type options struct {
 	now         func() time.Time
 	readConns   int
 	busyTimeout time.Duration
+	// synchronous is the writer's PRAGMA synchronous: FULL unless
+	// WithoutFsync.
+	synchronous string
+}
+
+// WithoutFsync makes commits return once the WAL has been written to the
+// operating system, without waiting for it to reach the disk (PRAGMA
+// synchronous=NORMAL). A crash of the process loses nothing; a power loss
+// or kernel crash can lose the newest transactions. Unsafe: the default,
+// synchronous=FULL, fsyncs the WAL on every commit.
+func WithoutFsync() Option {
+	return func(o *options) { o.synchronous = "NORMAL" }
 }
 
 // WithClock sets the clock used for the times the store itself records
@@ -87,7 +99,7 @@ func WithBusyTimeout(d time.Duration) Option {
 // private in-memory database served by a single connection, for tests.
 // Failures to open or reach the file wrap store.ErrUnavailable.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	o := options{now: time.Now, readConns: 4, busyTimeout: 10 * time.Second}
+	o := options{now: time.Now, readConns: 4, busyTimeout: 10 * time.Second, synchronous: "FULL"}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -151,7 +163,7 @@ func fileDSN(abs string, o options, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", strconv.FormatInt(o.busyTimeout.Milliseconds(), 10))
 	q.Set("_foreign_keys", "1")
-	q.Set("_synchronous", "FULL")
+	q.Set("_synchronous", o.synchronous)
 	if readOnly {
 		// The writer has switched the file to WAL, which persists.
 		q.Set("_query_only", "1")

@@ -50,9 +50,6 @@ CREATE TABLE audit_events (
 	data       BYTEA
 );
 
-CREATE INDEX audit_events_time_idx ON audit_events (time);
-CREATE INDEX audit_events_type_idx ON audit_events (type, seq);
-
 -- A single row holding the Seq of the newest audit event. AppendAuditEvents
 -- advances it under its row lock, so batches commit in Seq order and a
 -- rolled-back batch leaves no gap.

@@ -1,5 +1,11 @@
 -- Conversations, transcripts, the audit log and named keys.
 -- Times are INTEGER microseconds since the Unix epoch, UTC.
+--
+-- Every row written per request costs B-tree work on the commit path, so
+-- the schema holds only the indexes a query uses: conversations and
+-- messages are WITHOUT ROWID tables clustered on their keys, whose ids are
+-- time-ordered so inserts land at the right edge, and audit events are
+-- read by Seq (the rowid) or by id.
 
 CREATE TABLE conversations (
 	id               TEXT    NOT NULL PRIMARY KEY,
@@ -15,7 +21,7 @@ CREATE TABLE conversations (
 	expires_at       INTEGER,
 	-- The Seq of the newest message; AppendMessage increments it.
 	last_message_seq INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 
 CREATE INDEX conversations_created_at_idx ON conversations (created_at, id);
 CREATE INDEX conversations_expires_at_idx ON conversations (expires_at);
@@ -33,7 +39,7 @@ CREATE TABLE messages (
 	created_at      INTEGER NOT NULL,
 	PRIMARY KEY (conversation_id, seq),
 	UNIQUE (conversation_id, id)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE audit_events (
 	seq        INTEGER NOT NULL PRIMARY KEY,
@@ -48,8 +54,6 @@ CREATE TABLE audit_events (
 	data       BLOB
 );
 
-CREATE INDEX audit_events_time_idx ON audit_events (time);
-CREATE INDEX audit_events_type_idx ON audit_events (type, seq);
 
 -- A single row holding the Seq of the newest audit event, so that the next
 -- Seq is assigned under the same lock as the insert and never skips.

@@ -119,6 +119,7 @@ const (
 	CodeMissingCredential   = "missing_credential"
 	CodeInvalidCredential   = "invalid_credential"
 	CodeTokenExpired        = "token_expired"
+	CodeInvalidToken        = "invalid_token"
 	CodeAppNotAllowed       = "app_not_allowed"
 	CodeAgentNotFound       = "agent_not_found"
 	CodeConversationGone    = "conversation_not_found"

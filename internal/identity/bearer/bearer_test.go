@@ -361,6 +361,14 @@ func TestKeysUnavailable(t *testing.T) {
 		t.Fatalf("err = %v, want ErrKeysUnavailable", err)
 	}
 
+	// While the IdP is down, requests do not each ask it again.
+	before := f.idp.fetches.Load()
+	for i := 0; i < 50; i++ {
+		f.v.Verify(ctx, sign(t, rsaKey, jose.RS256, "rsa-1", f.claims(), nil))
+	}
+	if n := f.idp.fetches.Load() - before; n != 0 {
+		t.Fatalf("%d fetches within the failure backoff, want 0", n)
+	}
 	f.idp.down.Store(false)
 	f.clk.add(DefaultCooldown + time.Second)
 	if _, err := f.v.Verify(ctx, sign(t, rsaKey, jose.RS256, "rsa-1", f.claims(), nil)); err != nil {

@@ -48,6 +48,7 @@ type keySet struct {
 	fetchedAt time.Time // last successful fetch
 	expiresAt time.Time // when the cached set should be refreshed
 	triedAt   time.Time // last fetch attempt, successful or not
+	lastErr   error     // the last attempt's error, nil if it succeeded
 	// fetches counts fetch attempts, for tests and metrics.
 	fetches int
 }
@@ -59,6 +60,8 @@ const (
 	defaultKeyLifetime = time.Hour
 	// staleGrace is how long cached keys outlive a failed refresh.
 	staleGrace = 24 * time.Hour
+	// failBackoff is the least time between attempts after a failed fetch.
+	failBackoff = 5 * time.Second
 )
 
 // errUnknownKey says no cached or refetched key matches the token.
@@ -95,6 +98,12 @@ func (k *keySet) key(ctx context.Context, kid string, alg jose.SignatureAlgorith
 	return nil, errUnknownKey
 }
 
+func (k *keySet) lastError() error {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.lastErr
+}
+
 func (k *keySet) snapshot() []jose.JSONWebKey {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
@@ -122,7 +131,12 @@ func (k *keySet) refresh(ctx context.Context, asOf time.Time, forUnknownKid bool
 	k.mu.RUnlock()
 	if tried.After(asOf) {
 		// Fetched while we waited for the lock: use that result.
-		return nil
+		return k.lastError()
+	}
+	if err := k.lastError(); err != nil && k.now().Sub(tried) < min(k.cooldown, failBackoff) {
+		// The identity provider failed a moment ago: do not ask it again
+		// for every request while it is down.
+		return err
 	}
 	if forUnknownKid && !tried.IsZero() && k.now().Sub(tried) < k.cooldown {
 		return errCooldown
@@ -135,7 +149,7 @@ func (k *keySet) refresh(ctx context.Context, asOf time.Time, forUnknownKid bool
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.fetches++
-	k.triedAt = now
+	k.triedAt, k.lastErr = now, err
 	if err != nil {
 		return err
 	}

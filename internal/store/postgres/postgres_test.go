@@ -195,34 +195,29 @@ func migrationRows(t *testing.T, s *Store) []string {
 	return got
 }
 
-// Ensure the sessions commit synchronously.
+// Ensure the sessions commit synchronously by default, and that
+// WithoutFsync turns synchronous_commit off.
 func TestSynchronousCommit(t *testing.T) {
 	admin, serverDSN := adminPool(t)
-	s := openTest(t, newDatabase(t, admin, serverDSN))
-	defer s.Close()
-	var got string
-	if err := s.pool.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&got); err != nil {
-		t.Fatal(err)
-	}
-	if got != "on" {
-		t.Errorf("synchronous_commit = %s, want on", got)
-	}
-}
-
-// Ensure WithoutFsync turns synchronous_commit off for the store's sessions.
-func TestWithoutFsync(t *testing.T) {
-	admin, serverDSN := adminPool(t)
-	s, err := Open(t.Context(), newDatabase(t, admin, serverDSN), WithoutFsync())
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
-	var got string
-	if err := s.pool.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&got); err != nil {
-		t.Fatal(err)
-	}
-	if got != "off" {
-		t.Errorf("synchronous_commit = %s, want off", got)
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		want string
+	}{{"default", nil, "on"}, {"WithoutFsync", []Option{WithoutFsync()}, "off"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(t.Context(), newDatabase(t, admin, serverDSN), tc.opts...)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer s.Close()
+			var got string
+			if err := s.pool.QueryRow(t.Context(), `SHOW synchronous_commit`).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("synchronous_commit = %s, want %s", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -384,6 +384,10 @@ agents:
     secrets: ["${env:E2E_SHORT_SECRET}"]
     agents: [hr-helpdesk]
     token_ttl: 1s
+roles:
+  - name: e2e-service
+    members: {apps: [e2e-app, e2e-short]}
+    permissions: {agents: ["*"]}
 `, strings.Join(names, ", "))
 	return writeFile(t, dir, "e2e.yaml", b.String())
 }

@@ -72,6 +72,10 @@ apps:
   - name: bench
     secrets: ["\${env:BENCH_SECRET}"]
     agents: [bench]
+roles:
+  - name: bench
+    members: {apps: [bench]}
+    permissions: {agents: [bench]}
 YAML
   BENCH_SECRET=$secret taskset -c 0 "$bin/palisade" serve --config "$bin/$name.yaml" --log-level warn >"$bin/$name.out" 2>"$bin/$name.err" &
   pal_pid=$!; pids+=($pal_pid)

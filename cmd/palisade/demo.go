@@ -45,6 +45,15 @@ apps:
     secrets: ["${env:` + demoSecretEnv + `}"]
     agents: [hr-helpdesk]
     origins: ["http://%[3]s", "http://localhost:%[4]s"]
+roles:
+  # Nothing is allowed that no role grants. Callers holding only the demo
+  # app's credential may ask the helpdesk; the HR-staff-only documents
+  # (labelled hr-confidential) need a role that grants that label.
+  - name: helpdesk-user
+    members:
+      apps: [demo-app]
+    permissions:
+      agents: [hr-helpdesk]
 `
 
 func newDemoCmd(s streams) *cobra.Command {

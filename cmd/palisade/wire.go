@@ -6,7 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/agent"
 	"github.com/palisade-gw/palisade/internal/agent/knowledge"
 	"github.com/palisade-gw/palisade/internal/agent/upstream"
@@ -14,6 +18,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/gateway"
 	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/identity/bearer"
 	"github.com/palisade-gw/palisade/internal/store"
 	"github.com/palisade-gw/palisade/internal/store/postgres"
 	"github.com/palisade-gw/palisade/internal/store/sqlite"
@@ -75,7 +80,7 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 				if err != nil {
 					return nil, fmt.Errorf("agent %s: knowledge source %s: %w", a.Name, src.Name, err)
 				}
-				docs = append(docs, readable(d, log, a.Name)...)
+				docs = append(docs, withLabels(d, src.Labels)...)
 			}
 			k, err := knowledge.New(a.Name, docs, knowledge.Options{})
 			if err != nil {
@@ -103,18 +108,64 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 	return out, nil
 }
 
-// readable drops documents that carry access labels: until label
-// permissions are configured, nobody may read them, so the agent must not
-// quote them (fail closed).
-func readable(docs []knowledge.Document, log *slog.Logger, agentName string) []knowledge.Document {
-	out := docs[:0:0]
-	for _, d := range docs {
-		if len(d.Labels) > 0 {
-			log.Warn("knowledge document withheld: it carries access labels and no permissions grant them",
-				"agent", agentName, "document", d.Path, "labels", d.Labels)
-			continue
+// withLabels adds a source's labels to each of its documents (sorted,
+// unique), so that the whole source is readable only with them.
+func withLabels(docs []knowledge.Document, labels []string) []knowledge.Document {
+	if len(labels) == 0 {
+		return docs
+	}
+	for i := range docs {
+		l := append(slices.Clone(docs[i].Labels), labels...)
+		slices.Sort(l)
+		docs[i].Labels = slices.Compact(l)
+	}
+	return docs
+}
+
+// buildUsers makes the access-token authenticator for the configured
+// identity providers; nil when there are none.
+func buildUsers(cfg *config.Config) (*identity.AccessTokens, error) {
+	if len(cfg.Identity.Issuers) == 0 {
+		return nil, nil
+	}
+	var issuers []bearer.Issuer
+	var rules []identity.IssuerClaims
+	for _, is := range cfg.Identity.Issuers {
+		var algs []jose.SignatureAlgorithm
+		for _, a := range is.Algorithms {
+			algs = append(algs, jose.SignatureAlgorithm(a))
 		}
-		out = append(out, d)
+		issuers = append(issuers, bearer.Issuer{
+			Issuer: is.Issuer, JWKSURL: is.JWKSURL, Audiences: is.Audiences, Algorithms: algs,
+			Leeway: is.Leeway.D(), RequireATJWT: is.RequireATJWT,
+		})
+		rules = append(rules, identity.IssuerClaims{
+			Name: is.Name, Issuer: is.Issuer, NameClaim: is.Claims.Name, GroupsClaim: is.Claims.Groups,
+			RolesClaim: is.Claims.Roles, MFAAMR: is.MFA.AMR, MFAACR: is.MFA.ACR,
+		})
+	}
+	v, err := bearer.New(issuers)
+	if err != nil {
+		return nil, fmt.Errorf("identity providers: %w", err)
+	}
+	clients := map[string]string{}
+	for _, a := range cfg.Apps {
+		for _, id := range a.ClientIDs {
+			clients[id] = a.Name
+		}
+	}
+	return identity.NewAccessTokens(v, rules, clients)
+}
+
+// buildRoles converts the configured roles for the access policy.
+func buildRoles(cfg *config.Config) []access.Role {
+	out := make([]access.Role, 0, len(cfg.Roles))
+	for _, r := range cfg.Roles {
+		out = append(out, access.Role{
+			Name: r.Name, AllUsers: r.Members.AllUsers, Users: r.Members.Users, Groups: r.Members.Groups,
+			IdPRoles: r.Members.IdPRoles, Apps: r.Members.Apps,
+			Agents: r.Permissions.Agents, Labels: r.Permissions.Knowledge, Tools: r.Permissions.Tools, Admin: r.Permissions.Admin,
+		})
 	}
 	return out
 }
@@ -134,8 +185,12 @@ func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journ
 	for _, a := range cfg.Apps {
 		apps = append(apps, gateway.AppInfo{Name: a.Name, Secrets: a.Secrets, Agents: a.Agents, Origins: a.Origins, TokenTTL: a.TokenTTL.D()})
 	}
+	users, err := buildUsers(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return gateway.New(gateway.Options{
-		Agents: agents, Apps: apps, Store: st,
+		Agents: agents, Apps: apps, Store: st, Users: users, Roles: buildRoles(cfg),
 		Recorder:     journal,
 		TokenKey:     key,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,

@@ -37,6 +37,20 @@ type Request struct {
 	TopP        *float64
 	// Stop sequences are passed to model servers.
 	Stop []string
+	// MayRead reports whether the caller may read a knowledge document
+	// that carries these labels (the labels are never empty). Documents
+	// without labels are readable by anyone allowed to use the agent. When
+	// MayRead is nil no labelled document is readable: retrieval fails
+	// closed.
+	MayRead func(labels []string) bool
+}
+
+// Readable reports whether a document with labels may be used to answer r.
+func (r *Request) Readable(labels []string) bool {
+	if len(labels) == 0 {
+		return true
+	}
+	return r.MayRead != nil && r.MayRead(labels)
 }
 
 // LastUserText returns the content of the last user message, or "".

@@ -121,6 +121,8 @@ const (
 	CodeTokenExpired        = "token_expired"
 	CodeInvalidToken        = "invalid_token"
 	CodeAppNotAllowed       = "app_not_allowed"
+	CodeAppNotRegistered    = "app_not_registered"
+	CodePermissionDenied    = "permission_denied"
 	CodeAgentNotFound       = "agent_not_found"
 	CodeConversationGone    = "conversation_not_found"
 	CodeNotFound            = "not_found"

@@ -20,6 +20,10 @@ type Config struct {
 	Agents []Agent `yaml:"agents" json:"agents,omitempty" jsonschema:"description=The agents Palisade stands in front of."`
 	// Apps are the client apps and channels allowed to reach agents.
 	Apps []App `yaml:"apps" json:"apps,omitempty" jsonschema:"description=Registered client apps and channels."`
+	// Identity configures how callers prove who they are.
+	Identity Identity `yaml:"identity" json:"identity,omitempty" jsonschema:"description=Identity providers whose users may call Palisade."`
+	// Roles grant permissions; nothing is allowed that no role grants.
+	Roles []Role `yaml:"roles" json:"roles,omitempty" jsonschema:"description=Roles: who holds them and what they allow. Nothing is allowed that no role grants."`
 
 	// Raw holds, for every string field whose text in the file contained a
 	// reference (${env:NAME}, ${secret:NAME}) or an escaped "$${", the text
@@ -112,6 +116,9 @@ type KnowledgeSource struct {
 	// Path is the directory of documents; Load and Parse make it absolute
 	// (relative paths are relative to the config file's directory).
 	Path string `yaml:"path" json:"path" jsonschema:"required,description=Directory of .md and .txt files\\, relative to the config file."`
+	// Labels are added to every document of the source, so that reading
+	// any of it needs a role granting them.
+	Labels []string `yaml:"labels" json:"labels,omitempty" jsonschema:"description=Labels added to every document of the source: only roles granting them (permissions.knowledge) may read it."`
 }
 
 // Upstream is an OpenAI-compatible model server.
@@ -140,7 +147,11 @@ type App struct {
 	Name string `yaml:"name" json:"name" jsonschema:"required,description=Unique app name.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
 	// Secrets are references to the app's secrets; two may be active at
 	// once so they can be rotated without downtime.
-	Secrets []string `yaml:"secrets" json:"secrets" jsonschema:"required,minItems=1,maxItems=2,description=References to the app's secrets (${env:NAME}); up to two active at once for rotation.,pattern=^\\$\\{[a-z][a-z0-9]*:[^\\s${}]+\\}$"`
+	Secrets []string `yaml:"secrets" json:"secrets,omitempty" jsonschema:"maxItems=2,description=References to the app's secrets (${env:NAME}); up to two active at once for rotation. An app needs secrets or client_ids or both.,pattern=^\\$\\{[a-z][a-z0-9]*:[^\\s${}]+\\}$"`
+	// ClientIDs are the OAuth client ids under which identity providers
+	// issue this app's user tokens: a verified token whose azp (or
+	// client_id) is one of them comes through this app.
+	ClientIDs []string `yaml:"client_ids" json:"client_ids,omitempty" jsonschema:"description=OAuth client ids of this app at the identity providers: a user token issued to one of them (azp or client_id claim) identifies the app."`
 	// Agents lists the agents the app may reach.
 	Agents []string `yaml:"agents" json:"agents" jsonschema:"required,minItems=1,description=Agents this app may reach."`
 	// Origins are the web origins allowed to use the app from a browser.

@@ -25,6 +25,7 @@ const (
 	defaultFirstByteTimeout  = 60 * time.Second
 	defaultAPIKeyHeader      = "Authorization"
 	defaultTokenTTL          = 30 * time.Minute
+	defaultLeeway            = 30 * time.Second
 )
 
 // Limits enforced by Validate.
@@ -106,6 +107,25 @@ func applyElementDefaults(c *Config, set func(path string) bool) {
 		}
 		if !set(p + ".api_key_header") {
 			a.Upstream.APIKeyHeader = defaultAPIKeyHeader
+		}
+	}
+	for i := range c.Identity.Issuers {
+		is := &c.Identity.Issuers[i]
+		p := fmt.Sprintf("identity.issuers[%d]", i)
+		if !set(p + ".leeway") {
+			is.Leeway = Duration(defaultLeeway)
+		}
+		if !set(p + ".claims.name") {
+			is.Claims.Name = "name"
+		}
+		if !set(p + ".claims.groups") {
+			is.Claims.Groups = "groups"
+		}
+		if !set(p + ".claims.roles") {
+			is.Claims.Roles = "roles"
+		}
+		if !set(p + ".mfa.amr") {
+			is.MFA.AMR = []string{"mfa"}
 		}
 	}
 	for i := range c.Apps {

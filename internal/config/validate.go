@@ -14,6 +14,10 @@ import (
 // names look like; the same pattern is in the jsonschema tags.
 var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 
+// labelPattern is what a knowledge label looks like (as the knowledge
+// loader stores it: lowercase).
+var labelPattern = regexp.MustCompile(`^[a-z0-9._:-]{1,64}$`)
+
 // headerToken is what an HTTP header name looks like (RFC 9110 token).
 var headerToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -40,7 +44,9 @@ func (c *Config) problems() []Problem {
 	v.store()
 	envs := v.environments()
 	agents := v.agents(envs)
-	v.apps(agents)
+	apps := v.apps(agents)
+	issuers := v.identity()
+	v.roles(issuers, apps, agents)
 	return v.ps
 }
 
@@ -197,6 +203,11 @@ func (v *validator) agents(envs map[string]bool) map[string]bool {
 			if k.Path == "" {
 				v.add(kp+".path", "is required")
 			}
+			for l, label := range k.Labels {
+				if !labelPattern.MatchString(label) {
+					v.add(fmt.Sprintf("%s.labels[%d]", kp, l), "label %q must be lowercase letters, digits, '.', '_', ':' or '-'", truncate(label, 64))
+				}
+			}
 		}
 	}
 	return names
@@ -261,15 +272,27 @@ func (v *validator) credential(path, what string) {
 	}
 }
 
-func (v *validator) apps(agents map[string]bool) {
+// apps checks the apps and returns their names.
+func (v *validator) apps(agents map[string]bool) map[string]bool {
 	names := map[string]bool{}
+	clientIDs := map[string]string{}
 	for i, a := range v.c.Apps {
 		p := fmt.Sprintf("apps[%d]", i)
 		v.name(p+".name", "app", a.Name, names)
 		app := v.quote(p+".name", a.Name)
+		for j, id := range a.ClientIDs {
+			cp := fmt.Sprintf("%s.client_ids[%d]", p, j)
+			switch other, dup := clientIDs[id]; {
+			case strings.TrimSpace(id) == "":
+				v.add(cp, "must not be empty")
+			case dup:
+				v.add(cp, "client id %s already belongs to app %q; a client id identifies one app", v.quote(cp, id), other)
+			}
+			clientIDs[id] = a.Name
+		}
 		switch {
-		case len(a.Secrets) == 0:
-			v.add(p+".secrets", "app %s needs at least one secret", app)
+		case len(a.Secrets) == 0 && len(a.ClientIDs) == 0:
+			v.add(p+".secrets", "app %s needs at least one secret, or client_ids for user tokens issued to it", app)
 		case len(a.Secrets) > maxAppSecrets:
 			v.add(p+".secrets", "app %s has %d secrets; at most %d may be active at once (for rotation)", app, len(a.Secrets), maxAppSecrets)
 		}
@@ -304,6 +327,7 @@ func (v *validator) apps(agents map[string]bool) {
 		}
 		v.positive(p+".token_ttl", a.TokenTTL)
 	}
+	return names
 }
 
 // checkOrigin returns what is wrong with a browser origin, or "".
@@ -344,6 +368,11 @@ func (c *Config) Unsafe() []string {
 	}
 	if c.Store.AllowCommitBeforeFsync {
 		out = append(out, "store.allow_commit_before_fsync: requests are answered before their audit record is on disk; a power loss can lose the newest audit events")
+	}
+	for i, is := range c.Identity.Issuers {
+		if is.AllowInsecureHTTP {
+			out = append(out, fmt.Sprintf("identity.issuers[%d].allow_insecure_http: signing keys of issuer %q may be fetched over plain http", i, is.Name))
+		}
 	}
 	for i, a := range c.Agents {
 		if a.Upstream != nil && a.Upstream.AllowInsecureHTTP {

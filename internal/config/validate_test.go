@@ -294,7 +294,7 @@ func TestValidateRules(t *testing.T) {
 		{
 			name: "app without secrets",
 			src:  edit(t, "\t\tsecrets:\n\t\t\t- ${env:HR_WEB_SECRET}\n", "\t\tsecrets: []\n"),
-			want: []string{`test.yaml:14: apps[0].secrets: app "web" needs at least one secret`},
+			want: []string{`test.yaml:14: apps[0].secrets: app "web" needs at least one secret, or client_ids for user tokens issued to it`},
 		},
 		{
 			name: "app with three secrets",

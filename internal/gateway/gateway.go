@@ -35,8 +35,13 @@ type AppInfo struct {
 
 // Options configure a Gateway.
 type Options struct {
-	Agents   map[string]*AgentEntry
-	Apps     []AppInfo
+	Agents map[string]*AgentEntry
+	Apps   []AppInfo
+	// Roles grant permissions; nothing is allowed that no role grants.
+	Roles []access.Role
+	// Users authenticates users' access tokens from configured identity
+	// providers; nil means no provider is configured.
+	Users    *identity.AccessTokens
 	Store    store.Store
 	Recorder audit.Recorder
 	// Guard inspects content; nil means pass-through.
@@ -62,6 +67,7 @@ type Gateway struct {
 	apps    *identity.Apps
 	appInfo map[string]AppInfo
 	tokens  *identity.Tokens
+	users   *identity.AccessTokens
 	store   store.Store
 	maxBody int64
 	log     *slog.Logger
@@ -113,12 +119,13 @@ func New(opts Options) (*Gateway, error) {
 	closing, stop := context.WithCancel(context.Background())
 	g := &Gateway{
 		pipe: &Pipeline{
-			Agents: opts.Agents, Policy: access.NewPolicy(appAgents), Guard: opts.Guard,
+			Agents: opts.Agents, Policy: access.NewPolicy(appAgents, opts.Roles), Guard: opts.Guard,
 			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now,
 		},
 		apps:    identity.NewApps(secrets),
 		appInfo: info,
 		tokens:  tokens,
+		users:   opts.Users,
 		store:   opts.Store,
 		maxBody: opts.MaxBodyBytes,
 		log:     opts.Logger,

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/agent"
 	"github.com/palisade-gw/palisade/internal/agent/upstream"
 	"github.com/palisade-gw/palisade/internal/audit"
@@ -32,6 +33,8 @@ const (
 type echoAgent struct {
 	delay time.Duration
 	calls atomic.Int64
+	// last is the last request answered.
+	last atomic.Pointer[agent.Request]
 }
 
 func (a *echoAgent) Complete(ctx context.Context, req *agent.Request) (*agent.Response, error) {
@@ -40,6 +43,7 @@ func (a *echoAgent) Complete(ctx context.Context, req *agent.Request) (*agent.Re
 
 func (a *echoAgent) Stream(ctx context.Context, req *agent.Request, emit func(agent.Delta) error) (*agent.Response, error) {
 	a.calls.Add(1)
+	a.last.Store(req)
 	if a.delay > 0 {
 		select {
 		case <-time.After(a.delay):
@@ -129,6 +133,7 @@ func newTestEnv(t testing.TB, mutate ...func(*Options)) *testEnv {
 			{Name: "web", Secrets: []string{webSecret}, Agents: []string{"echo", "slow", "down", "late"}, Origins: []string{"https://intranet.example.com"}},
 			{Name: "other", Secrets: []string{otherSecret}, Agents: []string{"slow"}},
 		},
+		Roles:        []access.Role{{Name: "service", Apps: []string{"web", "other"}, Agents: []string{access.Wildcard}}},
 		Store:        fs,
 		Recorder:     journal,
 		TokenKey:     key,

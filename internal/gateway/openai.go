@@ -169,26 +169,69 @@ func stopList(raw json.RawMessage) ([]string, error) {
 	return many, nil
 }
 
-// identifyAPI is the identify stage for the OpenAI-compatible API: the
-// bearer credential is an app secret (the end user is what the request's
-// "user" field says) or a Direct Line token (bound to its user).
+// AppSecretHeader carries an app's credential alongside a user's access
+// token, for apps whose tokens the identity provider does not mark with a
+// registered client id.
+const AppSecretHeader = "Palisade-App-Secret"
+
+// identifyAPI is the identify stage for the OpenAI-compatible API. The
+// bearer credential is one of: an app secret (the end user is what the
+// request's "user" field says, unverified); a Direct Line token (bound to
+// its user); or a user's access token from a configured identity provider
+// (the user is verified; the app is the one registered for the token's
+// client id, or the one whose secret is sent in Palisade-App-Secret).
 func (g *Gateway) identifyAPI(ctx context.Context, r *http.Request, user string) (identity.Principal, error) {
 	cred, err := identity.BearerToken(r.Header.Get("Authorization"))
 	if err != nil {
 		return identity.Principal{}, err
 	}
+	appSecret := r.Header.Get(AppSecretHeader)
 	if app, err := g.apps.Authenticate(ctx, cred); err == nil {
+		if appSecret != "" {
+			return identity.Principal{}, errAppSecretWithoutUser
+		}
 		return identity.Principal{Kind: identity.KindApp, App: app, Subject: audit.Clean(user)}, nil
 	}
-	if strings.Count(cred, ".") == 2 {
+	switch identity.JWTAlgorithm(cred) {
+	case "":
+		return identity.Principal{}, identity.ErrInvalidCredential
+	case identity.TokenAlgorithm:
+		if appSecret != "" {
+			return identity.Principal{}, errAppSecretWithoutUser
+		}
 		c, err := g.tokens.Verify(cred)
 		if err != nil {
 			return identity.Principal{}, err
 		}
 		return identity.Principal{Kind: identity.KindDirectLineToken, App: c.App, Subject: c.Subject, Name: c.Name}, nil
 	}
-	return identity.Principal{}, identity.ErrInvalidCredential
+	if g.users == nil {
+		return identity.Principal{}, errNoIssuers
+	}
+	pr, err := g.users.Authenticate(ctx, cred)
+	if err != nil {
+		return identity.Principal{}, err
+	}
+	if appSecret != "" {
+		app, err := g.apps.Authenticate(ctx, appSecret)
+		if err != nil {
+			return pr, apperr.New(apperr.KindUnauthenticated, apperr.CodeInvalidCredential, "The app credential in the %s header is not valid.", AppSecretHeader)
+		}
+		if pr.App != "" && pr.App != app {
+			return pr, apperr.New(apperr.KindUnauthenticated, apperr.CodeInvalidCredential,
+				"The token was issued to another app than the one whose credential was sent in %s.", AppSecretHeader)
+		}
+		pr.App = app
+	}
+	return pr, nil
 }
+
+var (
+	errAppSecretWithoutUser = apperr.New(apperr.KindInvalid, apperr.CodeInvalidRequest,
+		"The "+AppSecretHeader+" header goes with a user's access token, not with an app secret or a Direct Line token.")
+	errNoIssuers = &apperr.Error{Kind: apperr.KindUnauthenticated, Code: apperr.CodeInvalidToken,
+		Message: "This token is not accepted: no identity provider is configured (identity.issuers)."}
+)
 
 // chatCompletions serves POST /v1/chat/completions.
 func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
@@ -222,7 +265,7 @@ func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		refuse(err)
 		return
 	}
-	areq.User = pr.Subject
+	areq.User = pr.Actor()
 	ex := &Exchange{
 		RequestID: rid, Channel: "openai", Principal: pr, Agent: cr.Model, Request: areq,
 	}
@@ -385,7 +428,7 @@ func (g *Gateway) listModels(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, g.log, flavorOpenAI, err, id)
 		return
 	}
-	allowed := g.pipe.Policy.Agents(pr.App)
+	allowed := g.pipe.Policy.Agents(pr)
 	data := []modelBody{}
 	for name := range allowed {
 		if e, ok := g.pipe.Agents[name]; ok {
@@ -403,7 +446,7 @@ func (g *Gateway) getModel(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		var e *AgentEntry
 		if e, err = g.pipe.Lookup(name); err == nil {
-			if !g.pipe.Policy.Agents(pr.App)[name] {
+			if !g.pipe.Policy.Agents(pr)[name] {
 				err = apperr.New(apperr.KindNotFound, apperr.CodeAgentNotFound, "There is no agent named %q.", truncate(name, 64))
 			} else {
 				writeJSON(w, http.StatusOK, modelBody{ID: name, Object: "model", OwnedBy: "palisade", Description: e.Description})

@@ -52,6 +52,8 @@ type Exchange struct {
 	ReplyID string
 	// ReplyPayload is channel-specific JSON stored with the answer.
 	ReplyPayload []byte
+	// Roles are the roles the caller held when the request was allowed.
+	Roles []string
 }
 
 // Result is what a completed exchange produced.
@@ -118,8 +120,10 @@ func (p *Pipeline) Lookup(name string) (*AgentEntry, error) {
 	return e, nil
 }
 
-// decide is the policy stage: the agent must exist and the principal's app
-// must be allowed to reach it. Anything not granted is refused.
+// decide is the policy stage: the agent must exist, the principal's app
+// must be allowed to reach it and a role the principal holds must grant
+// its use. Anything not granted is refused. What the roles let the caller
+// read is handed to the agent with the request.
 func (p *Pipeline) decide(ex *Exchange) (*AgentEntry, error) {
 	entry, err := p.Lookup(ex.Agent)
 	if err != nil {
@@ -127,10 +131,36 @@ func (p *Pipeline) decide(ex *Exchange) (*AgentEntry, error) {
 	}
 	d := p.Policy.Decide(access.Request{Principal: ex.Principal, Agent: ex.Agent})
 	if !d.Allow {
-		return nil, &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodeAppNotAllowed,
-			Message: "This app is not allowed to use the agent " + ex.Agent + ".", Err: errors.New(d.Reason)}
+		return nil, denial(d, ex)
 	}
+	ex.Request.MayRead = d.Grants.MayRead
+	ex.Roles = d.Grants.Roles()
 	return entry, nil
+}
+
+// decisionError is the cause of a policy refusal: the decision's reason and
+// the roles the caller held, for the audit event.
+type decisionError struct {
+	Reason string
+	Roles  []string
+}
+
+func (e *decisionError) Error() string { return "access denied: " + e.Reason }
+
+// denial turns a refusing decision into the refusal the caller sees.
+func denial(d access.Decision, ex *Exchange) error {
+	cause := &decisionError{Reason: d.Reason, Roles: d.Grants.Roles()}
+	switch d.Reason {
+	case access.ReasonUnknownApp:
+		return &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodeAppNotRegistered, Err: cause,
+			Message: "The request does not come through a registered app: the token's client is not listed under any app's client_ids. " +
+				"Send the app's secret in the " + AppSecretHeader + " header, or register the client id."}
+	case access.ReasonNoRole:
+		return &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodePermissionDenied, Err: cause,
+			Message: "You do not hold a role that allows using the agent " + ex.Agent + "."}
+	}
+	return &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodeAppNotAllowed, Err: cause,
+		Message: "This app is not allowed to use the agent " + ex.Agent + "."}
 }
 
 // guardIn inspects every user message before any agent sees it (earlier
@@ -259,7 +289,7 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 			Region:      entry.Region,
 			Agent:       entry.Name,
 			App:         ex.Principal.App,
-			User:        ex.Principal.Subject,
+			User:        ex.Principal.Actor(),
 			Channel:     ex.Channel,
 			CreatedAt:   now,
 			UpdatedAt:   now,
@@ -282,6 +312,7 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 	data := map[string]any{
 		"conversation_id": res.ConversationID,
 		"channel":         ex.Channel,
+		"roles":           ex.Roles,
 		"prompt_chars":    len(ex.Request.LastUserText()),
 		"answer_chars":    len(res.Response.Content),
 		"model":           res.Response.Model,
@@ -312,7 +343,7 @@ func transcriptOf(ex *Exchange, all bool) []store.Message {
 		if !all && !(last && m.Role == agent.RoleUser) {
 			continue
 		}
-		from := ex.Principal.Subject
+		from := ex.Principal.Actor()
 		if m.Role != agent.RoleUser {
 			from = m.Role
 		}
@@ -350,8 +381,16 @@ func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr ident
 	}
 	ev := audit.Event{
 		Type: audit.TypeRequestRefused, RequestID: requestID, Outcome: outcome,
-		Actor: pr.Subject, App: pr.App, Agent: agentName,
+		Actor: pr.Actor(), App: pr.App, Agent: agentName,
 		Data: map[string]any{"code": e.Code, "kind": string(e.Kind), "status": StatusOf(e)},
+	}
+	var de *decisionError
+	if errors.As(err, &de) {
+		ev.Data["reason"] = de.Reason
+		ev.Data["roles"] = de.Roles
+	}
+	if pr.Kind != "" {
+		ev.Data["credential"] = pr.Kind
 	}
 	return p.Recorder.Record(ctx, ev)
 }
@@ -359,7 +398,7 @@ func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr ident
 func (p *Pipeline) event(ex *Exchange, typ, outcome string, data map[string]any) audit.Event {
 	return audit.Event{
 		Type: typ, RequestID: ex.RequestID, Outcome: outcome,
-		Actor: ex.Principal.Subject, App: ex.Principal.App, Agent: ex.Agent, Data: data,
+		Actor: ex.Principal.Actor(), App: ex.Principal.App, Agent: ex.Agent, Data: data,
 	}
 }
 

@@ -1,10 +1,10 @@
 // Package identity answers "who is asking, through which app": it checks the
 // credentials a request presents and returns a Principal.
 //
-// At this stage it knows two credentials: a registered app's secret, and a
-// Direct Line token that Palisade issued to an app for one user and one
-// conversation. Sign-in with identity providers adds more behind the same
-// Principal.
+// It knows three credentials: a registered app's secret, a Direct Line
+// token that Palisade issued to an app for one user and one conversation,
+// and an access token (a JWT) that a configured identity provider issued to
+// a user (see AccessTokens).
 package identity
 
 import (
@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"strings"
+	"time"
 
 	"github.com/palisade-gw/palisade/internal/apperr"
 )
@@ -24,6 +25,9 @@ const (
 	// KindDirectLineToken is a caller holding a Direct Line token bound to
 	// one user and one conversation.
 	KindDirectLineToken = "directline_token"
+	// KindUser is a user signed in with a configured identity provider,
+	// holding its access token: the user is verified.
+	KindUser = "user"
 )
 
 // Principal is the answer to "who is asking, through which app".
@@ -38,6 +42,46 @@ type Principal struct {
 	Name string
 	// ConversationID is set when the credential is bound to a conversation.
 	ConversationID string
+
+	// The fields below are set for KindUser only.
+
+	// Issuer is the configured name of the identity provider.
+	Issuer string
+	// Groups and IdPRoles are the values of the provider's groups and
+	// roles claims, qualified by Issuer ("corp:hr-staff").
+	Groups   []string
+	IdPRoles []string
+	// ClientID is the OAuth client the token was issued to (azp or
+	// client_id).
+	ClientID string
+	// MFA is true when the token's amr or acr proves multi-factor sign-in
+	// by the issuer's configured rule. It is never taken from a request
+	// parameter.
+	MFA bool
+	// ACR and AMR are the token's claims as issued.
+	ACR string
+	AMR []string
+	// AuthTime is when the user last authenticated (auth_time), if known.
+	AuthTime time.Time
+}
+
+// Actor names the caller in audit events and transcripts: the
+// issuer-qualified subject of a signed-in user, else the subject as the
+// app asserted it.
+func (p Principal) Actor() string {
+	if p.Kind == KindUser {
+		return p.User()
+	}
+	return p.Subject
+}
+
+// User returns the issuer-qualified subject of a signed-in user
+// ("corp:alice"), the form role membership uses; "" for other kinds.
+func (p Principal) User() string {
+	if p.Kind != KindUser {
+		return ""
+	}
+	return p.Issuer + ":" + p.Subject
 }
 
 // Apps recognises registered apps by their secrets. Secrets are kept only

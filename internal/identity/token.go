@@ -2,9 +2,12 @@ package identity
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -12,6 +15,31 @@ import (
 
 	"github.com/palisade-gw/palisade/internal/apperr"
 )
+
+// TokenAlgorithm is the signature algorithm of Direct Line tokens. No
+// identity provider's token is accepted with it (HMAC algorithms are not
+// on any issuer's allow-list), so it tells the two kinds apart.
+const TokenAlgorithm = "HS256"
+
+// JWTAlgorithm returns the "alg" of a compact JWS without verifying
+// anything, to pick the verifier that will; "" when s is not a JWS.
+func JWTAlgorithm(s string) string {
+	head, _, ok := strings.Cut(s, ".")
+	if !ok || len(head) > 1024 {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return ""
+	}
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if json.Unmarshal(raw, &h) != nil {
+		return ""
+	}
+	return h.Alg
+}
 
 const (
 	tokenIssuer   = "palisade"

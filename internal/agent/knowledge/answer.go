@@ -93,11 +93,11 @@ type candidate struct {
 // matches, so that a section that answers the question in one sentence
 // beats one that merely repeats its words, plus a little for headings that
 // name what the question asks about.
-func (a *Agent) rank(groups []group, quantity bool) []candidate {
+func (a *Agent) rank(groups []group, quantity bool, readable func([]string) bool) []candidate {
 	scores := a.scoreSections(groups)
 	ranked := make([]int, 0, len(scores))
 	for i, s := range scores {
-		if s > 0 {
+		if s > 0 && readable(a.ix.sections[i].labels) {
 			ranked = append(ranked, i)
 		}
 	}
@@ -190,11 +190,11 @@ type pick struct {
 // they leave unanswered. It returns no picks when the knowledge base has no
 // good answer: the best section scores below MinScore or covers less than
 // MinCoverage of the question.
-func (a *Agent) answer(groups []group, in intent) []pick {
+func (a *Agent) answer(groups []group, in intent, readable func([]string) bool) []pick {
 	if len(a.ix.sections) == 0 || len(groups) == 0 {
 		return nil
 	}
-	cands := a.rank(groups, in.quantity)
+	cands := a.rank(groups, in.quantity, readable)
 	if len(cands) == 0 {
 		return nil
 	}
@@ -224,7 +224,7 @@ func (a *Agent) answer(groups []group, in intent) []pick {
 		if missing == 0 {
 			break
 		}
-		next, ok := a.completion(groups, covered, missing, a.rank(sub, in.quantity), used)
+		next, ok := a.completion(groups, covered, missing, a.rank(sub, in.quantity, readable), used)
 		if !ok {
 			break
 		}

@@ -10,7 +10,8 @@
 // facts of its own: when the knowledge base does not cover a question, it
 // says so plainly and points the user to a person.
 //
-// Documents may carry labels in a front matter block; the agent keeps them on
-// each Document so that retrieval can later be trimmed to what a user may
-// read.
+// Documents may carry labels in a front matter block. Retrieval is trimmed
+// to what the caller may read: a section of a labelled document is
+// considered only when the request's MayRead grants every one of its labels,
+// so the agent never quotes a document its user could not open.
 package knowledge

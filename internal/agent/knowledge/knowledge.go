@@ -151,7 +151,7 @@ func (a *Agent) respond(req *agent.Request) *agent.Response {
 	var cites []agent.Citation
 	if len(groups) == 0 {
 		content = fmt.Sprintf("Please ask me a question, and I will look for the answer in the %s knowledge base.", a.name)
-	} else if picks := a.answer(groups, in); len(picks) > 0 {
+	} else if picks := a.answer(groups, in, req.Readable); len(picks) > 0 {
 		content, cites = a.render(picks)
 	} else {
 		content = a.noAnswer()

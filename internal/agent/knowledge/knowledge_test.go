@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -539,5 +540,67 @@ func BenchmarkNew(b *testing.B) {
 		if _, err := New("hr", docs, Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Ensure a labelled document is quoted only to callers who may read its
+// labels: without MayRead (fail closed) and with a MayRead that refuses,
+// the answer comes from public documents or is "not found"; with one that
+// grants the label, the confidential section answers.
+func TestAnswerTrimsToReadableLabels(t *testing.T) {
+	docs := []Document{
+		{Path: "leave.md", Title: "Annual leave", Sections: []Section{{Text: "Everyone gets 25 days of annual leave."}}},
+		{Path: "bands.md", Title: "Salary bands", Labels: []string{"hr-confidential"},
+			Sections: []Section{{Headings: []string{"Band E3"}, Text: "The E3 salary band runs from 58000 to 71000 pounds."}}},
+		{Path: "both.md", Title: "Board pay", Labels: []string{"hr-confidential", "board"},
+			Sections: []Section{{Text: "Board salary reviews happen in March."}}},
+	}
+	a, err := New("hr", docs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grant := func(labels ...string) func([]string) bool {
+		return func(need []string) bool {
+			for _, n := range need {
+				if !slices.Contains(labels, n) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	tests := []struct {
+		name     string
+		question string
+		mayRead  func([]string) bool
+		quote    string
+		absent   string
+	}{
+		{"nil MayRead withholds labelled documents", "What is the E3 salary band?", nil, "", "58000"},
+		{"a refusing MayRead withholds them", "What is the E3 salary band?", grant("legal"), "", "58000"},
+		{"the granted label is quoted", "What is the E3 salary band?", grant("hr-confidential"), "58000", ""},
+		{"every label of a document is needed", "When are board salary reviews?", grant("hr-confidential"), "", "March"},
+		{"with every label it is quoted", "When are board salary reviews?", grant("hr-confidential", "board"), "March", ""},
+		{"unlabelled documents need no grant", "How many days of annual leave?", nil, "25 days", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := a.Complete(context.Background(), &agent.Request{
+				Messages: []agent.Message{{Role: agent.RoleUser, Content: tt.question}}, MayRead: tt.mayRead})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.quote != "" && !strings.Contains(resp.Content, tt.quote) {
+				t.Errorf("answer %q does not quote %q", resp.Content, tt.quote)
+			}
+			if tt.absent != "" && strings.Contains(resp.Content, tt.absent) {
+				t.Errorf("answer %q quotes %q, which the caller may not read", resp.Content, tt.absent)
+			}
+			for _, c := range resp.Citations {
+				if tt.mayRead == nil && c.Source != "leave.md" {
+					t.Errorf("cites %s without any grant", c.Source)
+				}
+			}
+		})
 	}
 }

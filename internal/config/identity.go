@@ -1,0 +1,97 @@
+package config
+
+// Identity configures the identity providers whose users may call
+// Palisade.
+type Identity struct {
+	// Issuers are the identity providers whose access tokens API callers
+	// may present as bearer JWTs.
+	Issuers []Issuer `yaml:"issuers" json:"issuers,omitempty" jsonschema:"description=Identity providers whose access tokens (bearer JWTs) are accepted."`
+}
+
+// Issuer is one OpenID Connect or OAuth 2.0 identity provider.
+type Issuer struct {
+	// Name is a short name; it qualifies the subjects, groups and roles
+	// of the issuer's users in role membership ("corp:hr-staff").
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Short name; qualifies the issuer's users\\, groups and roles in role members (name:value).,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Issuer is the exact "iss" claim of its tokens.
+	Issuer string `yaml:"issuer" json:"issuer" jsonschema:"required,description=The exact iss claim of the provider's tokens\\, e.g. https://login.microsoftonline.com/TENANT/v2.0."`
+	// JWKSURL is where the provider publishes its signing keys.
+	JWKSURL string `yaml:"jwks_url" json:"jwks_url" jsonschema:"required,description=URL of the provider's JSON Web Key Set (https)."`
+	// Audiences are the values of which a token's "aud" must contain one.
+	Audiences []string `yaml:"audiences" json:"audiences" jsonschema:"required,minItems=1,description=Accepted audiences: a token's aud must contain one of them."`
+	// Algorithms is the signature algorithm allow-list.
+	Algorithms []string `yaml:"algorithms" json:"algorithms,omitempty" jsonschema:"description=Accepted signature algorithms. Default RS256\\, PS256\\, ES256\\, EdDSA.,uniqueItems=true"`
+	// Leeway absorbs clock skew for exp, nbf and iat.
+	Leeway Duration `yaml:"leeway" json:"leeway,omitempty" jsonschema:"description=Clock skew allowed for exp\\, nbf and iat. Default 30s\\, at most 5m."`
+	// RequireATJWT accepts only tokens typed at+jwt (RFC 9068).
+	RequireATJWT bool `yaml:"require_at_jwt" json:"require_at_jwt,omitempty" jsonschema:"description=Accept only tokens whose typ is at+jwt (RFC 9068). Default false: untyped tokens are accepted and ID tokens are told apart by their claims."`
+	// Claims names the claims that carry groups, roles and the user's name.
+	Claims ClaimNames `yaml:"claims" json:"claims,omitempty" jsonschema:"description=Which claims carry the user's name\\, groups and roles."`
+	// MFA says which amr or acr values prove multi-factor authentication.
+	MFA MFAClaims `yaml:"mfa" json:"mfa,omitempty" jsonschema:"description=Which amr or acr values prove multi-factor authentication."`
+	// AllowInsecureHTTP permits a plain-http JWKS URL on a host that is
+	// not loopback. Unsafe: keys fetched in clear can be replaced.
+	AllowInsecureHTTP bool `yaml:"allow_insecure_http" json:"allow_insecure_http,omitempty" jsonschema:"description=UNSAFE: allow a plain http jwks_url on a host that is not loopback; an attacker on the path can substitute keys. Default false."`
+}
+
+// ClaimNames names the token claims Palisade reads. A name may be a dotted
+// path into nested objects, such as realm_access.roles (Keycloak).
+type ClaimNames struct {
+	// Name is the display name claim; default "name".
+	Name string `yaml:"name" json:"name,omitempty" jsonschema:"description=Claim with the user's display name. Default name."`
+	// Groups is the groups claim; default "groups".
+	Groups string `yaml:"groups" json:"groups,omitempty" jsonschema:"description=Claim with the user's groups (array of strings\\, or one string). Default groups. Dotted paths reach nested claims."`
+	// Roles is the roles claim; default "roles".
+	Roles string `yaml:"roles" json:"roles,omitempty" jsonschema:"description=Claim with the user's roles at the provider. Default roles. Dotted paths reach nested claims\\, e.g. realm_access.roles."`
+}
+
+// MFAClaims lists the claim values that prove multi-factor sign-in.
+type MFAClaims struct {
+	// AMR values (RFC 8176) of which one proves MFA; default ["mfa"].
+	AMR []string `yaml:"amr" json:"amr,omitempty" jsonschema:"description=amr values (RFC 8176) any one of which proves MFA. Default [mfa]."`
+	// ACR values of which one proves MFA.
+	ACR []string `yaml:"acr" json:"acr,omitempty" jsonschema:"description=acr values any one of which proves MFA (e.g. a provider's MFA level). Default none."`
+}
+
+// Role is a named set of permissions and the callers who hold it.
+type Role struct {
+	// Name identifies the role.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Unique role name.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Description says what the role is for.
+	Description string `yaml:"description" json:"description,omitempty" jsonschema:"description=What the role is for."`
+	// Members says who holds the role.
+	Members RoleMembers `yaml:"members" json:"members" jsonschema:"required,description=Who holds the role."`
+	// Permissions says what the role allows.
+	Permissions Permissions `yaml:"permissions" json:"permissions" jsonschema:"required,description=What the role allows."`
+}
+
+// RoleMembers says who holds a role. Users, groups and provider roles are
+// qualified by the issuer's name: "corp:alice", "corp:hr-staff".
+type RoleMembers struct {
+	// AllUsers gives the role to every user signed in with a configured
+	// identity provider.
+	AllUsers bool `yaml:"all_users" json:"all_users,omitempty" jsonschema:"description=Every user signed in through a configured identity provider holds the role."`
+	// Users are issuer-qualified subjects ("corp:SUBJECT").
+	Users []string `yaml:"users" json:"users,omitempty" jsonschema:"description=Users by issuer and subject claim: ISSUER:SUB.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}:.+$"`
+	// Groups are issuer-qualified groups ("corp:hr-staff").
+	Groups []string `yaml:"groups" json:"groups,omitempty" jsonschema:"description=Groups by issuer and group claim value: ISSUER:GROUP.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}:.+$"`
+	// IdPRoles are issuer-qualified roles from the roles claim.
+	IdPRoles []string `yaml:"idp_roles" json:"idp_roles,omitempty" jsonschema:"description=Roles at the identity provider (the roles claim): ISSUER:ROLE.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}:.+$"`
+	// Apps are apps whose own credential (their secret, or a Direct Line
+	// token they issued) carries the role; the user such a caller names is
+	// the app's assertion, not a verified sign-in.
+	Apps []string `yaml:"apps" json:"apps,omitempty" jsonschema:"description=Apps whose own credential (app secret\\, or a Direct Line token the app issued) holds the role. The user such a caller names is asserted by the app\\, not verified."`
+}
+
+// Permissions are what a role allows. "*" in a list allows all.
+type Permissions struct {
+	// Agents may be used.
+	Agents []string `yaml:"agents" json:"agents,omitempty" jsonschema:"description=Agents the role may use; * for all."`
+	// Knowledge labels may be read: a labelled document is quoted only to
+	// callers granted every one of its labels.
+	Knowledge []string `yaml:"knowledge" json:"knowledge,omitempty" jsonschema:"description=Knowledge labels the role may read; a document is quoted only to callers granted every label it carries. Unlabelled documents are readable by everyone who may use the agent. * for all."`
+	// Tools may be called.
+	Tools []string `yaml:"tools" json:"tools,omitempty" jsonschema:"description=Tools the role may call; * for all."`
+	// Admin lists administrative permissions.
+	Admin []string `yaml:"admin" json:"admin,omitempty" jsonschema:"description=Administrative permissions: audit.read\\, users.manage\\, sessions.revoke\\, policy.read\\, or * for all."`
+}

@@ -1,0 +1,146 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SignatureAlgorithms are the JWS algorithms an issuer may be configured
+// with. HMAC algorithms are not among them: a shared secret cannot prove
+// which side signed.
+var SignatureAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// AdminPermissions are the administrative permissions a role may grant.
+var AdminPermissions = []string{"audit.read", "users.manage", "sessions.revoke", "policy.read"}
+
+// Wildcard in a permission list grants everything of its kind.
+const Wildcard = "*"
+
+const maxLeeway = 5 * time.Minute
+
+// identity checks the issuers and returns their names.
+func (v *validator) identity() map[string]bool {
+	names := map[string]bool{}
+	seenIss := map[string]bool{}
+	for i, is := range v.c.Identity.Issuers {
+		p := fmt.Sprintf("identity.issuers[%d]", i)
+		v.name(p+".name", "issuer", is.Name, names)
+		switch {
+		case is.Issuer == "":
+			v.add(p+".issuer", "is required: the exact iss claim of the provider's tokens")
+		case seenIss[is.Issuer]:
+			v.add(p+".issuer", "issuer %s is configured twice", v.quote(p+".issuer", is.Issuer))
+		default:
+			if u, err := url.Parse(is.Issuer); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+				v.add(p+".issuer", "must be the provider's issuer URL, such as https://login.example.com/tenant/v2.0")
+			}
+		}
+		seenIss[is.Issuer] = true
+		if is.JWKSURL == "" {
+			v.add(p+".jwks_url", "is required: the URL of the provider's signing keys")
+		} else if msg := checkFetchURL(is.JWKSURL, is.AllowInsecureHTTP); msg != "" {
+			v.add(p+".jwks_url", "%s", msg)
+		}
+		if len(is.Audiences) == 0 {
+			v.add(p+".audiences", "at least one audience is required, so that tokens issued for other services are refused")
+		}
+		for j, a := range is.Audiences {
+			if strings.TrimSpace(a) == "" {
+				v.add(fmt.Sprintf("%s.audiences[%d]", p, j), "must not be empty")
+			}
+		}
+		for j, a := range is.Algorithms {
+			if !slices.Contains(SignatureAlgorithms, a) {
+				v.add(fmt.Sprintf("%s.algorithms[%d]", p, j), "algorithm %q is not accepted; use one of %s", truncate(a, 20), strings.Join(SignatureAlgorithms, ", "))
+			}
+		}
+		if is.Leeway < 0 || is.Leeway.D() > maxLeeway {
+			v.add(p+".leeway", "must be between 0 and 5m")
+		}
+		for _, c := range []struct{ key, val string }{{"name", is.Claims.Name}, {"groups", is.Claims.Groups}, {"roles", is.Claims.Roles}} {
+			if c.val == "" || strings.HasPrefix(c.val, ".") || strings.HasSuffix(c.val, ".") || strings.Contains(c.val, "..") {
+				v.add(p+".claims."+c.key, "must be a claim name or a dotted path such as realm_access.roles")
+			}
+		}
+	}
+	return names
+}
+
+// checkFetchURL returns what is wrong with a URL Palisade fetches keys or
+// metadata from, or "".
+func checkFetchURL(raw string, allowInsecure bool) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Opaque != "" || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return "must be an absolute https URL"
+	case u.User != nil:
+		return "must not carry credentials"
+	case u.Fragment != "":
+		return "must not have a fragment"
+	case u.Scheme == "http" && !isLoopback(u.Hostname()) && !allowInsecure:
+		return "plain http to a host that is not loopback lets anyone on the path substitute signing keys; " +
+			"use https, or set allow_insecure_http: true (UNSAFE)"
+	}
+	return ""
+}
+
+// roles checks the roles against the issuers, apps, agents and admin
+// permissions they name.
+func (v *validator) roles(issuers, apps, agents map[string]bool) {
+	names := map[string]bool{}
+	for i, r := range v.c.Roles {
+		p := fmt.Sprintf("roles[%d]", i)
+		v.name(p+".name", "role", r.Name, names)
+		m := r.Members
+		if !m.AllUsers && len(m.Users)+len(m.Groups)+len(m.IdPRoles)+len(m.Apps) == 0 {
+			v.add(p+".members", "role %s has no members: list users, groups, idp_roles or apps, or set all_users: true", v.quote(p+".name", r.Name))
+		}
+		if m.AllUsers && len(issuers) == 0 {
+			v.add(p+".members.all_users", "no identity provider is configured under identity.issuers, so no user can sign in")
+		}
+		for key, list := range map[string][]string{"users": m.Users, "groups": m.Groups, "idp_roles": m.IdPRoles} {
+			for j, q := range list {
+				qp := fmt.Sprintf("%s.members.%s[%d]", p, key, j)
+				iss, val, ok := strings.Cut(q, ":")
+				switch {
+				case !ok || val == "":
+					v.add(qp, "must be ISSUER:VALUE, such as corp:%s", map[string]string{"users": "alice", "groups": "hr-staff", "idp_roles": "HR.Admin"}[key])
+				case !issuers[iss]:
+					v.add(qp, "no issuer is named %q under identity.issuers", truncate(iss, 64))
+				}
+			}
+		}
+		for j, a := range m.Apps {
+			if !apps[a] {
+				v.add(fmt.Sprintf("%s.members.apps[%d]", p, j), "no app is named %s", v.quote(fmt.Sprintf("%s.members.apps[%d]", p, j), a))
+			}
+		}
+		perm := r.Permissions
+		if len(perm.Agents)+len(perm.Knowledge)+len(perm.Tools)+len(perm.Admin) == 0 {
+			v.add(p+".permissions", "role %s grants nothing: list agents, knowledge, tools or admin", v.quote(p+".name", r.Name))
+		}
+		for j, a := range perm.Agents {
+			if a != Wildcard && !agents[a] {
+				v.add(fmt.Sprintf("%s.permissions.agents[%d]", p, j), "no agent is named %s", v.quote(fmt.Sprintf("%s.permissions.agents[%d]", p, j), a))
+			}
+		}
+		for j, l := range perm.Knowledge {
+			if l != Wildcard && !labelPattern.MatchString(l) {
+				v.add(fmt.Sprintf("%s.permissions.knowledge[%d]", p, j), "label %q must be lowercase letters, digits, '.', '_', ':' or '-'", truncate(l, 64))
+			}
+		}
+		for j, t := range perm.Tools {
+			if t != Wildcard && !namePattern.MatchString(t) {
+				v.add(fmt.Sprintf("%s.permissions.tools[%d]", p, j), "tool name %q must be 1 to 64 of a-z, 0-9, '.', '_' and '-'", truncate(t, 64))
+			}
+		}
+		for j, a := range perm.Admin {
+			if a != Wildcard && !slices.Contains(AdminPermissions, a) {
+				v.add(fmt.Sprintf("%s.permissions.admin[%d]", p, j), "unknown administrative permission %q; use one of %s or *", truncate(a, 64), strings.Join(AdminPermissions, ", "))
+			}
+		}
+	}
+}

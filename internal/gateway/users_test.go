@@ -1,0 +1,254 @@
+package gateway
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/palisade-gw/palisade/internal/access"
+	"github.com/palisade-gw/palisade/internal/apperr"
+	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/identity/bearer"
+)
+
+const (
+	corpIssuer   = "https://login.corp.example/tenant/v2.0"
+	corpAudience = "api://palisade"
+)
+
+// corpIDP is an identity provider's signing key and published key set.
+type corpIDP struct {
+	key *rsa.PrivateKey
+	srv *httptest.Server
+}
+
+func newCorpIDP(t *testing.T) *corpIDP {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: key.Public(), KeyID: "k1", Algorithm: "RS256", Use: "sig"}}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(srv.Close)
+	return &corpIDP{key: key, srv: srv}
+}
+
+// token signs an access token for sub with extra claims.
+func (p *corpIDP) token(t *testing.T, sub string, extra map[string]any) string {
+	t.Helper()
+	now := time.Now()
+	claims := map[string]any{"iss": corpIssuer, "aud": corpAudience, "sub": sub, "iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}
+	for k, v := range extra {
+		claims[k] = v
+	}
+	s, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: p.key}, (&jose.SignerOptions{}).WithHeader("kid", "k1").WithType("at+jwt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(claims)
+	jws, err := s.Sign(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := jws.CompactSerialize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// withUsers configures the corp issuer, a "spa" app known by its client
+// id, and roles: every corp user uses echo; the hr group reads
+// hr-confidential and uses slow.
+func withUsers(t *testing.T, p *corpIDP) func(*Options) {
+	return func(o *Options) {
+		v, err := bearer.New([]bearer.Issuer{{Issuer: corpIssuer, JWKSURL: p.srv.URL, Audiences: []string{corpAudience}, Algorithms: []jose.SignatureAlgorithm{jose.RS256}}},
+			bearer.WithHTTPClient(p.srv.Client()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		users, err := identity.NewAccessTokens(v, []identity.IssuerClaims{{
+			Name: "corp", Issuer: corpIssuer, NameClaim: "name", GroupsClaim: "groups", RolesClaim: "roles", MFAAMR: []string{"mfa"},
+		}}, map[string]string{"spa-client": "spa"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Users = users
+		o.Apps = append(o.Apps, AppInfo{Name: "spa", Agents: []string{"echo", "slow"}})
+		o.Roles = append(o.Roles,
+			access.Role{Name: "employee", AllUsers: true, Agents: []string{"echo"}},
+			access.Role{Name: "hr-staff", Groups: []string{"corp:hr"}, Agents: []string{"slow"}, Labels: []string{"hr-confidential"}})
+	}
+}
+
+func (e *testEnv) chat(t *testing.T, headers map[string]string, model string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/v1/chat/completions",
+		strings.NewReader(`{"model":"`+model+`","messages":[{"role":"user","content":"hello"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		t.Fatalf("status %d, body %q: %v", resp.StatusCode, b, err)
+	}
+	return resp, body
+}
+
+func errorCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+// Ensure users' access tokens are accepted through a registered app, that
+// roles from the token's groups decide what they may use and read, and
+// that each refusal has its status, code and audit event.
+func TestUserAccessTokens(t *testing.T) {
+	idp := newCorpIDP(t)
+	e := newTestEnv(t, withUsers(t, idp))
+	bearerOf := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+	alice := idp.token(t, "alice", map[string]any{"azp": "spa-client", "name": "Alice"})
+	bob := idp.token(t, "bob", map[string]any{"azp": "spa-client", "groups": []string{"hr", "staff"}})
+	noApp := idp.token(t, "carol", map[string]any{"azp": "unregistered-client"})
+
+	tests := []struct {
+		name    string
+		headers map[string]string
+		model   string
+		status  int
+		code    string
+	}{
+		{"a user through a registered client id", bearerOf(alice), "echo", 200, ""},
+		{"a role is needed for each agent", bearerOf(alice), "slow", 403, apperr.CodePermissionDenied},
+		{"a group grants its role", bearerOf(bob), "slow", 200, ""},
+		{"the app must reach the agent", bearerOf(bob), "down", 403, apperr.CodeAppNotAllowed},
+		{"a token of an unregistered client", bearerOf(noApp), "echo", 403, apperr.CodeAppNotRegistered},
+		{"an app secret names the app", map[string]string{"Authorization": "Bearer " + noApp, AppSecretHeader: webSecret}, "echo", 200, ""},
+		{"a wrong app secret", map[string]string{"Authorization": "Bearer " + noApp, AppSecretHeader: "nope"}, "echo", 401, apperr.CodeInvalidCredential},
+		{"an app secret that contradicts the token's client", map[string]string{"Authorization": "Bearer " + alice, AppSecretHeader: webSecret}, "echo", 401, apperr.CodeInvalidCredential},
+		{"an app secret beside an app secret", map[string]string{"Authorization": "Bearer " + webSecret, AppSecretHeader: webSecret}, "echo", 400, apperr.CodeInvalidRequest},
+		{"a token of another issuer", bearerOf(strings.Replace(alice, ".", ".x", 1)), "echo", 401, apperr.CodeInvalidToken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := e.chat(t, tt.headers, tt.model)
+			if resp.StatusCode != tt.status || errorCode(body) != tt.code {
+				t.Fatalf("status %d code %q, want %d %q: %v", resp.StatusCode, errorCode(body), tt.status, tt.code, body)
+			}
+			if tt.status != 200 {
+				id, _ := body["error"].(map[string]any)["audit_event_id"].(string)
+				if id == "" {
+					t.Fatalf("refusal without an audit event id: %v", body)
+				}
+				ev, err := e.store.GetAuditEvent(t.Context(), id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(string(ev.Data), tt.code) {
+					t.Errorf("audit event %s does not record the code: %s", id, ev.Data)
+				}
+			}
+		})
+	}
+
+	// The agent is told what the caller may read: bob (hr) may read
+	// hr-confidential, alice may not.
+	_, _ = e.chat(t, bearerOf(alice), "echo")
+	req := e.echo.last.Load()
+	if req == nil || req.Readable([]string{"hr-confidential"}) || !req.Readable(nil) {
+		t.Errorf("alice's request may read hr-confidential or nothing at all")
+	}
+	if req.User != "corp:alice" {
+		t.Errorf("agent request user = %q, want corp:alice", req.User)
+	}
+	_, _ = e.chat(t, bearerOf(bob), "echo")
+	if req := e.echo.last.Load(); !req.Readable([]string{"hr-confidential"}) || req.Readable([]string{"hr-confidential", "board"}) {
+		t.Errorf("bob (hr) may not read hr-confidential, or may read board")
+	}
+	// The denial records the reason and the roles held.
+	resp, body := e.chat(t, bearerOf(alice), "slow")
+	id := body["error"].(map[string]any)["audit_event_id"].(string)
+	ev, err := e.store.GetAuditEvent(t.Context(), id)
+	if err != nil || resp.StatusCode != 403 {
+		t.Fatal(resp.StatusCode, err)
+	}
+	var data map[string]any
+	_ = json.Unmarshal(ev.Data, &data)
+	if data["reason"] != access.ReasonNoRole || !slices.Equal(toStrings(data["roles"]), []string{"employee"}) || ev.Actor != "corp:alice" || ev.App != "spa" {
+		t.Errorf("denial event = actor %q app %q data %v", ev.Actor, ev.App, data)
+	}
+}
+
+// Ensure /v1/models lists only the agents the caller's app reaches and its
+// roles allow.
+func TestUserListModels(t *testing.T) {
+	idp := newCorpIDP(t)
+	e := newTestEnv(t, withUsers(t, idp))
+	for _, tc := range []struct {
+		tok  string
+		want []string
+	}{
+		{idp.token(t, "alice", map[string]any{"azp": "spa-client"}), []string{"echo"}},
+		{idp.token(t, "bob", map[string]any{"azp": "spa-client", "groups": "hr"}), []string{"echo", "slow"}},
+	} {
+		resp, b := e.do(t, http.MethodGet, "/v1/models", tc.tok, "", "")
+		var list struct {
+			Data []struct {
+				ID string `json:"id"`
+			} `json:"data"`
+		}
+		_ = json.Unmarshal(b, &list)
+		var got []string
+		for _, m := range list.Data {
+			got = append(got, m.ID)
+		}
+		if resp.StatusCode != 200 || !slices.Equal(got, tc.want) {
+			t.Errorf("models = %d %v, want %v", resp.StatusCode, got, tc.want)
+		}
+	}
+}
+
+// Ensure a JWT that is not a Direct Line token is refused with
+// invalid_token when no identity provider is configured.
+func TestUserTokenWithoutIssuers(t *testing.T) {
+	idp := newCorpIDP(t)
+	e := newTestEnv(t)
+	resp, body := e.chat(t, map[string]string{"Authorization": "Bearer " + idp.token(t, "alice", nil)}, "echo")
+	if resp.StatusCode != 401 || errorCode(body) != apperr.CodeInvalidToken {
+		t.Fatalf("status %d code %q", resp.StatusCode, errorCode(body))
+	}
+}
+
+func toStrings(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, 0, len(l))
+	for _, e := range l {
+		s, _ := e.(string)
+		out = append(out, s)
+	}
+	return out
+}

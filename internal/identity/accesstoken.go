@@ -1,0 +1,148 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/identity/bearer"
+)
+
+// IssuerClaims says how one identity provider's tokens are read: its
+// configured name and which claims carry the name, groups, roles and proof
+// of MFA.
+type IssuerClaims struct {
+	// Name is the configured issuer name that qualifies its users.
+	Name string
+	// Issuer is the exact iss value.
+	Issuer string
+	// NameClaim, GroupsClaim and RolesClaim are claim names or dotted
+	// paths into nested objects (realm_access.roles).
+	NameClaim, GroupsClaim, RolesClaim string
+	// MFAAMR and MFAACR are the amr and acr values that prove MFA.
+	MFAAMR, MFAACR []string
+}
+
+// AccessTokens authenticates users by the access tokens (JWTs) that
+// configured identity providers issued to them, and maps the apps those
+// tokens were issued to.
+type AccessTokens struct {
+	verifier  *bearer.Verifier
+	issuers   map[string]IssuerClaims // by iss
+	clientApp map[string]string       // OAuth client id → app
+}
+
+// NewAccessTokens combines a verifier with the claim rules of each issuer
+// (every issuer the verifier accepts must have rules) and the apps' client
+// ids (client id → app name).
+func NewAccessTokens(v *bearer.Verifier, issuers []IssuerClaims, clientApps map[string]string) (*AccessTokens, error) {
+	a := &AccessTokens{verifier: v, issuers: map[string]IssuerClaims{}, clientApp: clientApps}
+	for _, ic := range issuers {
+		if ic.Name == "" || ic.Issuer == "" {
+			return nil, fmt.Errorf("identity: issuer rules need a name and an iss value")
+		}
+		if _, dup := a.issuers[ic.Issuer]; dup {
+			return nil, fmt.Errorf("identity: issuer %q configured twice", ic.Issuer)
+		}
+		a.issuers[ic.Issuer] = ic
+	}
+	return a, nil
+}
+
+// Authenticate verifies token and returns the user it names. The app is
+// the one registered for the token's client id, or "" when none is (the
+// caller may then present an app credential; decide refuses a request
+// without an app). Failures are refusals from package bearer
+// (invalid_token, token_expired).
+func (a *AccessTokens) Authenticate(ctx context.Context, token string) (Principal, error) {
+	c, err := a.verifier.Verify(ctx, token)
+	if err != nil {
+		return Principal{}, err
+	}
+	ic, ok := a.issuers[c.Issuer]
+	if !ok {
+		// The verifier accepted an issuer this table does not know:
+		// a wiring bug. Refuse rather than guess.
+		return Principal{}, fmt.Errorf("identity: no claim rules for issuer %q", c.Issuer)
+	}
+	p := Principal{
+		Kind:     KindUser,
+		Issuer:   ic.Name,
+		Subject:  audit.Clean(c.Subject),
+		Name:     audit.Clean(claimString(c.Raw, ic.NameClaim)),
+		ClientID: c.AuthorizedParty,
+		App:      a.clientApp[c.AuthorizedParty],
+		ACR:      c.ACR,
+		AMR:      c.AMR,
+	}
+	p.Groups = qualify(ic.Name, claimStrings(c.Raw, ic.GroupsClaim))
+	p.IdPRoles = qualify(ic.Name, claimStrings(c.Raw, ic.RolesClaim))
+	if at, ok := claimAt(c.Raw, "auth_time").(float64); ok && at > 0 {
+		p.AuthTime = time.Unix(int64(at), 0).UTC()
+	}
+	p.MFA = slices.ContainsFunc(c.AMR, func(v string) bool { return slices.Contains(ic.MFAAMR, v) }) ||
+		(c.ACR != "" && slices.Contains(ic.MFAACR, c.ACR))
+	return p, nil
+}
+
+// maxClaimValues bounds how many groups or roles are read from one token.
+const maxClaimValues = 256
+
+// claimAt follows a dotted path into the claims. A claim whose own name
+// contains dots is found first (some providers use URL-like names).
+func claimAt(raw map[string]any, path string) any {
+	if v, ok := raw[path]; ok {
+		return v
+	}
+	var cur any = raw
+	for part := range strings.SplitSeq(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
+}
+
+// claimString returns a string claim, or "".
+func claimString(raw map[string]any, path string) string {
+	s, _ := claimAt(raw, path).(string)
+	return s
+}
+
+// claimStrings returns a claim that is an array of strings, or a single
+// string (some providers send one group as a string). Non-string elements
+// are skipped.
+func claimStrings(raw map[string]any, path string) []string {
+	switch v := claimAt(raw, path).(type) {
+	case string:
+		if v != "" {
+			return []string{v}
+		}
+	case []any:
+		out := make([]string, 0, min(len(v), maxClaimValues))
+		for _, e := range v {
+			if s, ok := e.(string); ok && s != "" && len(out) < maxClaimValues {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// qualify prefixes each value with the issuer name.
+func qualify(issuer string, vals []string) []string {
+	if len(vals) == 0 {
+		return nil
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		out[i] = issuer + ":" + v
+	}
+	return out
+}

@@ -18,7 +18,7 @@ func newConfigCmd(s streams) *cobra.Command {
 		Short: "Check a configuration file and report every problem with its line",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := config.Load(args[0])
+			cfg, err := loadConfig(args[0])
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}

@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-gw/palisade/demo"
-	"github.com/palisade-gw/palisade/internal/config"
 )
 
 // demoSecretEnv is the reference name under which the demo config finds
@@ -96,12 +95,12 @@ bearer credential are printed and written to <data-dir>/demo.env.`,
 				ln.Close()
 				return fmt.Errorf("write demo config: %w", err)
 			}
-			cfg, err := config.Parse(cfgPath, []byte(text), func(name string) (string, bool) {
+			cfg, err := configLoader(func(name string) (string, bool) {
 				if name == demoSecretEnv {
 					return secret, true
 				}
 				return os.LookupEnv(name)
-			})
+			}).Parse(cfgPath, []byte(text))
 			if err != nil {
 				ln.Close()
 				return fmt.Errorf("demo configuration: %w", err)

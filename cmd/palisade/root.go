@@ -26,9 +26,16 @@ type streams struct {
 type exitError struct {
 	code int
 	err  error
+	// silent means the command has already said everything: no message.
+	silent bool
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
 // run executes the CLI with args and returns the process exit code: 0 on
@@ -43,11 +50,14 @@ func run(ctx context.Context, args []string, in io.Reader, out, errw io.Writer) 
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(errw, "palisade:", err)
 	var ee *exitError
 	if errors.As(err, &ee) {
+		if !ee.silent {
+			fmt.Fprintln(errw, "palisade:", err)
+		}
 		return ee.code
 	}
+	fmt.Fprintln(errw, "palisade:", err)
 	if strings.Contains(err.Error(), "unknown command") || strings.Contains(err.Error(), "unknown flag") ||
 		strings.Contains(err.Error(), "accepts ") || strings.Contains(err.Error(), "required flag") {
 		return 2
@@ -65,7 +75,8 @@ may, whether the content is safe, and what must be recorded.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(s), newDemoCmd(s), newConfigCmd(s), newVersionCmd(s))
+	root.AddCommand(newServeCmd(s), newDemoCmd(s), newConfigCmd(s), newPolicyCmd(s), newVersionCmd(s))
+	root.AddCommand(newUsersCmd(s))
 	return root
 }
 

@@ -24,7 +24,7 @@ func newServeCmd(s streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := config.Load(path)
+			cfg, err := loadConfig(path)
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}
@@ -54,10 +54,11 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	defer st.Close()
 	rec := audit.NewJournal(st, audit.JournalOptions{})
 	defer rec.Close()
-	g, err := buildGateway(ctx, cfg, st, rec, log)
+	g, cleanup, err := buildGateway(ctx, cfg, st, rec, log)
 	if err != nil {
 		return err
 	}
+	defer cleanup()
 	for _, u := range cfg.Unsafe() {
 		log.Warn("unsafe option in effect", "option", u)
 	}

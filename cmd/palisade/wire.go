@@ -141,7 +141,7 @@ func buildUsers(cfg *config.Config) (*identity.AccessTokens, error) {
 		})
 		rules = append(rules, identity.IssuerClaims{
 			Name: is.Name, Issuer: is.Issuer, NameClaim: is.Claims.Name, GroupsClaim: is.Claims.Groups,
-			RolesClaim: is.Claims.Roles, MFAAMR: is.MFA.AMR, MFAACR: is.MFA.ACR,
+			RolesClaim: is.Claims.Roles, MFAAMR: is.MFA.AMR, MFAACR: is.MFA.ACR, DeviceClaim: is.Claims.DeviceCompliant,
 		})
 	}
 	v, err := bearer.New(issuers)
@@ -171,15 +171,35 @@ func buildRoles(cfg *config.Config) []access.Role {
 }
 
 // buildGateway wires configuration, store, journal and agents into a
-// gateway.
-func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger) (*gateway.Gateway, error) {
+// gateway. The returned cleanup releases what the gateway holds open (the
+// GeoIP database) once it has stopped.
+func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger) (*gateway.Gateway, func() error, error) {
+	g, cleanup, err := wireGateway(ctx, cfg, st, journal, log)
+	if err != nil {
+		_ = cleanup()
+		return nil, func() error { return nil }, err
+	}
+	return g, cleanup, nil
+}
+
+func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger) (*gateway.Gateway, func() error, error) {
+	cleanup := func() error { return nil }
 	agents, err := buildAgents(cfg, log)
 	if err != nil {
-		return nil, err
+		return nil, cleanup, err
+	}
+	conditions, closeGeo, err := buildConditions(cfg.Access)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	cleanup = closeGeo
+	proxies, err := trustedProxies(cfg)
+	if err != nil {
+		return nil, cleanup, err
 	}
 	key, err := st.LoadOrCreateKey(ctx, tokenKeyName, identity.NewKey())
 	if err != nil {
-		return nil, fmt.Errorf("load token key: %w", err)
+		return nil, cleanup, fmt.Errorf("load token key: %w", err)
 	}
 	apps := make([]gateway.AppInfo, 0, len(cfg.Apps))
 	for _, a := range cfg.Apps {
@@ -187,13 +207,15 @@ func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journ
 	}
 	users, err := buildUsers(cfg)
 	if err != nil {
-		return nil, err
+		return nil, cleanup, err
 	}
-	return gateway.New(gateway.Options{
+	g, err := gateway.New(gateway.Options{
 		Agents: agents, Apps: apps, Store: st, Users: users, Roles: buildRoles(cfg),
+		Conditions: conditions, TrustedProxies: proxies,
 		Recorder:     journal,
 		TokenKey:     key,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		Logger:       log,
 	})
+	return g, cleanup, err
 }

@@ -15,11 +15,19 @@
 // The roles held also say which knowledge labels the caller may read
 // (Grants.MayRead), which tools it may call and which administrative
 // actions it may take.
+//
+// When roles allow a request, conditional access (package
+// access/conditional) may still deny it, ask for a multi-factor sign-in
+// (step-up), or restrict it: take away tools or knowledge. Conditional access
+// only ever takes away what roles granted.
 package access
 
 import (
+	"net/netip"
 	"slices"
+	"time"
 
+	"github.com/palisade-gw/palisade/internal/access/conditional"
 	"github.com/palisade-gw/palisade/internal/identity"
 )
 
@@ -29,6 +37,8 @@ const (
 	ReasonAppNotAllowed = "app-not-allowed"
 	ReasonUnknownApp    = "app-unknown"
 	ReasonNoRole        = "no-role-grants-agent"
+	ReasonPolicyDenied  = "policy-denied"
+	ReasonMFARequired   = "mfa-required"
 )
 
 // Wildcard in a role's permission list grants everything of its kind.
@@ -38,6 +48,11 @@ const Wildcard = "*"
 type Request struct {
 	Principal identity.Principal
 	Agent     string
+	// IP is the client's address (after trusted proxies), for locations,
+	// country and risk.
+	IP netip.Addr
+	// Now is the time of the request.
+	Now time.Time
 }
 
 // Decision is the outcome of Decide.
@@ -47,6 +62,50 @@ type Decision struct {
 	// Grants are the caller's roles and what they allow; set whether or
 	// not the decision allows, so a refusal can say which roles were held.
 	Grants Grants
+	// Conditional is the conditional access decision; nil when roles
+	// already refused or no conditional access is configured.
+	Conditional *conditional.Decision
+}
+
+// Message is the reason to show the caller for a conditional access
+// refusal ("" otherwise).
+func (d Decision) Message() string {
+	if d.Conditional == nil {
+		return ""
+	}
+	return d.Conditional.Reason
+}
+
+// Restriction is what conditional access took away from an allowed
+// request.
+func (d Decision) Restriction() conditional.Restriction {
+	if d.Conditional == nil {
+		return conditional.Restriction{}
+	}
+	return d.Conditional.Restrict
+}
+
+// MayRead reports whether a knowledge document with labels may be used:
+// the roles must grant every label and no restriction may withhold the
+// document (no_knowledge withholds every document, deny_labels those with
+// any of its labels).
+func (d Decision) MayRead(labels []string) bool {
+	r := d.Restriction()
+	if r.NoKnowledge {
+		return false
+	}
+	for _, l := range labels {
+		if slices.Contains(r.DenyLabels, l) {
+			return false
+		}
+	}
+	return d.Grants.MayRead(labels)
+}
+
+// MayCall reports whether the caller may call tool in this request.
+func (d Decision) MayCall(tool string) bool {
+	r := d.Restriction()
+	return !r.NoTools && !slices.Contains(r.DenyTools, tool) && d.Grants.MayCall(tool)
 }
 
 // Role is a named set of permissions and the callers who hold it. Users,
@@ -94,19 +153,22 @@ func (s set) has(v string) bool {
 	return ok
 }
 
-// Policy holds what each app may reach and the roles.
+// Policy holds what each app may reach, the roles and the conditional
+// access policies.
 type Policy struct {
 	appAgents map[string]map[string]bool
 	roles     []role
+	ca        *conditional.Engine
 	// Membership indexes: who holds which roles (indexes into roles).
 	allUsers                          []int
 	byUser, byGroup, byIdPRole, byApp map[string][]int
 }
 
-// NewPolicy builds the policy from each app's list of agents and the
-// roles.
-func NewPolicy(appAgents map[string][]string, roles []Role) *Policy {
+// NewPolicy builds the policy from each app's list of agents, the roles
+// and the conditional access engine (nil: none).
+func NewPolicy(appAgents map[string][]string, roles []Role, ca *conditional.Engine) *Policy {
 	p := &Policy{
+		ca:        ca,
 		appAgents: make(map[string]map[string]bool, len(appAgents)),
 		byUser:    map[string][]int{}, byGroup: map[string][]int{},
 		byIdPRole: map[string][]int{}, byApp: map[string][]int{},
@@ -233,7 +295,36 @@ func (p *Policy) Decide(req Request) Decision {
 	case !g.MayUse(req.Agent):
 		return Decision{Reason: ReasonNoRole, Grants: g}
 	}
-	return Decision{Allow: true, Reason: ReasonAllowed, Grants: g}
+	d := Decision{Allow: true, Reason: ReasonAllowed, Grants: g}
+	if p.ca == nil {
+		return d
+	}
+	cd := p.ca.Evaluate(p.Input(req, g))
+	d.Conditional = &cd
+	switch cd.Outcome {
+	case conditional.Deny:
+		d.Allow, d.Reason = false, ReasonPolicyDenied
+	case conditional.RequireMFA:
+		d.Allow, d.Reason = false, ReasonMFARequired
+	}
+	return d
+}
+
+// Input is what conditional access sees of req: a signed-in user's
+// issuer-qualified subject, groups, MFA and sign-in time; for callers
+// holding only an app credential, the app alone (the user such a caller
+// names is not verified, so it is not offered to policies).
+func (p *Policy) Input(req Request, g Grants) conditional.Input {
+	pr := req.Principal
+	in := conditional.Input{
+		App: pr.App, Agent: req.Agent, Roles: g.Roles(), IP: req.IP, Now: req.Now,
+	}
+	if pr.Kind == identity.KindUser {
+		in.User, in.Issuer, in.Groups = pr.User(), pr.Issuer, pr.Groups
+		in.MFA, in.ACR, in.AuthTime = pr.MFA, pr.ACR, pr.AuthTime
+		in.DeviceCompliant = pr.DeviceCompliant
+	}
+	return in
 }
 
 // Agents returns the agents pr may use: those its app reaches and a role

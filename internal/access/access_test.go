@@ -1,10 +1,14 @@
 package access
 
 import (
+	"fmt"
+	"net/netip"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/palisade-gw/palisade/internal/access/conditional"
 	"github.com/palisade-gw/palisade/internal/identity"
 )
 
@@ -16,7 +20,7 @@ func testPolicy() *Policy {
 		{Name: "board", Users: []string{"corp:ceo"}, Labels: []string{"board"}},
 		{Name: "service", Apps: []string{"ops"}, Agents: []string{Wildcard}},
 		{Name: "auditor", Groups: []string{"google:audit"}, Admin: []string{"audit.read"}},
-	})
+	}, nil)
 }
 
 func user(sub string, groups, roles []string) identity.Principal {
@@ -108,12 +112,108 @@ func BenchmarkDecide(b *testing.B) {
 	for i := range 19 {
 		roles = append(roles, Role{Name: "r" + string(rune('a'+i)), Groups: []string{"corp:g" + string(rune('a'+i))}, Agents: []string{"hr"}, Labels: []string{"l" + string(rune('a'+i))}})
 	}
-	p := NewPolicy(map[string][]string{"web": {"hr"}}, roles)
+	p := NewPolicy(map[string][]string{"web": {"hr"}}, roles, nil)
 	req := Request{Principal: user("alice", []string{"corp:ga", "corp:gc", "corp:gz", "corp:other"}, []string{"corp:x"}), Agent: "hr"}
 	b.ReportAllocs()
 	for b.Loop() {
 		if d := p.Decide(req); !d.Allow || !d.Grants.MayRead([]string{"lc"}) {
 			b.Fatal("denied")
+		}
+	}
+}
+
+// Ensure conditional access runs only after roles allow, can deny, ask for
+// MFA (satisfied by an MFA sign-in) and restrict what may be read and
+// called, and sees a verified user but never an app-asserted one.
+func TestDecideWithConditions(t *testing.T) {
+	ca, err := conditional.New(conditional.Options{
+		Locations: []conditional.Location{{Name: "office", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}},
+		Policies: []conditional.Policy{
+			{Name: "blocked-user", When: `user == "corp:mallory"`, Action: conditional.Deny, Message: "Your account is blocked."},
+			{Name: "hr-needs-mfa", When: `"corp:hr" in groups`, Action: conditional.RequireMFA},
+			{Name: "off-network", When: `!("office" in locations)`, Action: conditional.Restrict,
+				Restrict: conditional.Restriction{NoTools: true, DenyLabels: []string{"hr-confidential"}}},
+			{Name: "apps-have-no-user", When: `app == "ops" && user != ""`, Action: conditional.Deny},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPolicy(map[string][]string{"web": {"hr", "it"}, "ops": {"it"}}, []Role{
+		{Name: "employee", AllUsers: true, Agents: []string{"hr"}, Tools: []string{"lookup"}},
+		{Name: "hr-staff", Groups: []string{"corp:hr"}, Labels: []string{"hr-confidential"}},
+		{Name: "service", Apps: []string{"ops"}, Agents: []string{"it"}},
+	}, ca)
+	office, home := netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("203.0.113.9")
+	hr := user("hana", []string{"corp:hr"}, nil)
+	hrMFA := hr
+	hrMFA.MFA = true
+
+	d := p.Decide(Request{Principal: user("mallory", nil, nil), Agent: "hr", IP: office})
+	if d.Allow || d.Reason != ReasonPolicyDenied || d.Message() != "Your account is blocked." {
+		t.Errorf("blocked user: %v %s %q", d.Allow, d.Reason, d.Message())
+	}
+	if d := p.Decide(Request{Principal: user("mallory", nil, nil), Agent: "it", IP: office}); d.Reason != ReasonNoRole || d.Conditional != nil {
+		t.Errorf("conditional access ran although roles refused: %+v", d)
+	}
+	if d := p.Decide(Request{Principal: hr, Agent: "hr", IP: office}); d.Allow || d.Reason != ReasonMFARequired {
+		t.Errorf("hr without MFA: %v %s", d.Allow, d.Reason)
+	}
+	d = p.Decide(Request{Principal: hrMFA, Agent: "hr", IP: office})
+	if !d.Allow || !d.MayRead([]string{"hr-confidential"}) || !d.MayCall("lookup") {
+		t.Errorf("hr with MFA in the office: allow %v read %v call %v", d.Allow, d.MayRead([]string{"hr-confidential"}), d.MayCall("lookup"))
+	}
+	d = p.Decide(Request{Principal: hrMFA, Agent: "hr", IP: home})
+	if !d.Allow || d.MayRead([]string{"hr-confidential"}) || !d.MayRead(nil) || d.MayCall("lookup") {
+		t.Errorf("hr at home must lose hr-confidential and tools: allow %v read %v call %v", d.Allow, d.MayRead([]string{"hr-confidential"}), d.MayCall("lookup"))
+	}
+	app := identity.Principal{Kind: identity.KindApp, App: "ops", Subject: "claims-to-be-alice"}
+	if d := p.Decide(Request{Principal: app, Agent: "it", IP: office}); !d.Allow {
+		t.Errorf("an app-asserted user reached conditional access as a user: %s %v", d.Reason, d.Conditional.Policies)
+	}
+}
+
+// BenchmarkDecideWithConditions measures a whole decision: RBAC over 20
+// roles and 20 compiled conditional access policies.
+func BenchmarkDecideWithConditions(b *testing.B) {
+	roles := []Role{{Name: "employee", AllUsers: true, Agents: []string{"hr"}}}
+	for i := range 19 {
+		roles = append(roles, Role{Name: fmt.Sprintf("r%d", i), Groups: []string{fmt.Sprintf("corp:g%d", i)}, Labels: []string{fmt.Sprintf("l%d", i)}})
+	}
+	var policies []conditional.Policy
+	for i := range 20 {
+		var when, action string
+		switch i % 5 {
+		case 0:
+			when, action = fmt.Sprintf(`"corp:g%d" in groups && !mfa`, i), conditional.RequireMFA
+		case 1:
+			when, action = `!("office" in locations) && agent == "payroll"`, conditional.Deny
+		case 2:
+			when, action = fmt.Sprintf(`time.hour < %d && app == "kiosk"`, i%7), conditional.Deny
+		case 3:
+			when, action = `risk == "high"`, conditional.Deny
+		case 4:
+			when, action = fmt.Sprintf(`ip_in(ip, "192.0.%d.0/24") && !device.compliant`, i), conditional.Restrict
+		}
+		p := conditional.Policy{Name: fmt.Sprintf("p%d", i), When: when, Action: action}
+		if action == conditional.Restrict {
+			p.Restrict = conditional.Restriction{NoTools: true}
+		}
+		policies = append(policies, p)
+	}
+	ca, err := conditional.New(conditional.Options{Policies: policies,
+		Locations: []conditional.Location{{Name: "office", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := NewPolicy(map[string][]string{"web": {"hr"}}, roles, ca)
+	pr := user("alice", []string{"corp:g1", "corp:g3", "corp:other"}, nil)
+	pr.MFA = true
+	req := Request{Principal: pr, Agent: "hr", IP: netip.MustParseAddr("10.9.8.7"), Now: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := p.Decide(req); !d.Allow {
+			b.Fatal(d.Reason, d.Conditional.Policies)
 		}
 	}
 }

@@ -43,10 +43,16 @@ type Request struct {
 	// MayRead is nil no labelled document is readable: retrieval fails
 	// closed.
 	MayRead func(labels []string) bool
+	// NoKnowledge withholds every knowledge document, labelled or not
+	// (a conditional access restriction).
+	NoKnowledge bool
 }
 
 // Readable reports whether a document with labels may be used to answer r.
 func (r *Request) Readable(labels []string) bool {
+	if r.NoKnowledge {
+		return false
+	}
 	if len(labels) == 0 {
 		return true
 	}

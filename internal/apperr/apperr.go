@@ -123,6 +123,8 @@ const (
 	CodeAppNotAllowed       = "app_not_allowed"
 	CodeAppNotRegistered    = "app_not_registered"
 	CodePermissionDenied    = "permission_denied"
+	CodePolicyDenied        = "policy_denied"
+	CodeMFARequired         = "mfa_required"
 	CodeAgentNotFound       = "agent_not_found"
 	CodeConversationGone    = "conversation_not_found"
 	CodeNotFound            = "not_found"

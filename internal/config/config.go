@@ -24,6 +24,8 @@ type Config struct {
 	Identity Identity `yaml:"identity" json:"identity,omitempty" jsonschema:"description=Identity providers whose users may call Palisade."`
 	// Roles grant permissions; nothing is allowed that no role grants.
 	Roles []Role `yaml:"roles" json:"roles,omitempty" jsonschema:"description=Roles: who holds them and what they allow. Nothing is allowed that no role grants."`
+	// Access holds the conditional access policies.
+	Access Access `yaml:"access" json:"access,omitempty" jsonschema:"description=Conditional access: policies over location\\, country\\, device\\, risk\\, MFA and time."`
 
 	// Raw holds, for every string field whose text in the file contained a
 	// reference (${env:NAME}, ${secret:NAME}) or an escaped "$${", the text
@@ -48,6 +50,9 @@ type Server struct {
 	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout,omitempty" jsonschema:"description=Time allowed to write a non-streaming response. Default 120s. Streaming responses are bounded by the agent timeout instead."`
 	// IdleTimeout bounds keep-alive connections.
 	IdleTimeout Duration `yaml:"idle_timeout" json:"idle_timeout,omitempty" jsonschema:"description=Keep-alive idle timeout. Default 120s."`
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// is believed when finding the client's address.
+	TrustedProxies []string `yaml:"trusted_proxies" json:"trusted_proxies,omitempty" jsonschema:"description=CIDR ranges of reverse proxies in front of Palisade whose X-Forwarded-For is trusted for the client address. Default none: the connection's address is the client's."`
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout" json:"shutdown_timeout,omitempty" jsonschema:"description=How long graceful shutdown waits for in-flight requests. Default 30s."`
 }

@@ -43,6 +43,9 @@ type ClaimNames struct {
 	Groups string `yaml:"groups" json:"groups,omitempty" jsonschema:"description=Claim with the user's groups (array of strings\\, or one string). Default groups. Dotted paths reach nested claims."`
 	// Roles is the roles claim; default "roles".
 	Roles string `yaml:"roles" json:"roles,omitempty" jsonschema:"description=Claim with the user's roles at the provider. Default roles. Dotted paths reach nested claims\\, e.g. realm_access.roles."`
+	// DeviceCompliant is a boolean claim by which the provider vouches
+	// that the user's device is managed and compliant; none by default.
+	DeviceCompliant string `yaml:"device_compliant" json:"device_compliant,omitempty" jsonschema:"description=Boolean claim by which the provider vouches that the device is managed and compliant (device.compliant in policies). Default none: no device is compliant."`
 }
 
 // MFAClaims lists the claim values that prove multi-factor sign-in.
@@ -94,4 +97,54 @@ type Permissions struct {
 	Tools []string `yaml:"tools" json:"tools,omitempty" jsonschema:"description=Tools the role may call; * for all."`
 	// Admin lists administrative permissions.
 	Admin []string `yaml:"admin" json:"admin,omitempty" jsonschema:"description=Administrative permissions: audit.read\\, users.manage\\, sessions.revoke\\, policy.read\\, or * for all."`
+}
+
+// Access configures conditional access: policies evaluated for every
+// request after roles have granted it, over who, from where, on what
+// device, at what risk and when.
+type Access struct {
+	// Locations are named IP ranges, such as the office network.
+	Locations []Location `yaml:"locations" json:"locations,omitempty" jsonschema:"description=Named locations: IP ranges policies can test with \"NAME\" in locations."`
+	// GeoIPDatabase is a MaxMind-format country database (.mmdb).
+	GeoIPDatabase string `yaml:"geoip_database" json:"geoip_database,omitempty" jsonschema:"description=Path of a MaxMind-format country database (GeoLite2-Country.mmdb or compatible) for the country variable. Relative to the config file."`
+	// AnonymousNetworks are ranges of anonymising networks (Tor exits,
+	// VPN providers); a request from them is high risk.
+	AnonymousNetworks []string `yaml:"anonymous_networks" json:"anonymous_networks,omitempty" jsonschema:"description=CIDR ranges of anonymising networks (Tor exit nodes\\, VPN providers); requests from them have high sign-in risk."`
+	// TimeZone is the zone of the time.hour and time.weekday variables.
+	TimeZone string `yaml:"time_zone" json:"time_zone,omitempty" jsonschema:"description=IANA time zone for time.hour and time.weekday\\, e.g. Europe/London. Default UTC."`
+	// Policies are the conditional access policies.
+	Policies []AccessPolicy `yaml:"policies" json:"policies,omitempty" jsonschema:"description=Conditional access policies; the most restrictive applying outcome wins (deny > require_mfa > restrict > allow)."`
+}
+
+// Location is a named set of IP ranges.
+type Location struct {
+	Name  string   `yaml:"name" json:"name" jsonschema:"required,description=Location name.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	CIDRs []string `yaml:"cidrs" json:"cidrs" jsonschema:"required,minItems=1,description=IP ranges (CIDR) or single addresses."`
+}
+
+// AccessPolicy is one conditional access policy.
+type AccessPolicy struct {
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Policy name\\, shown in decisions and the audit log.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// When is a CEL expression; the policy applies when it is true.
+	When string `yaml:"when" json:"when" jsonschema:"required,description=CEL condition over user\\, issuer\\, groups\\, roles\\, app\\, agent\\, ip\\, locations\\, country\\, device.compliant\\, risk\\, mfa\\, acr\\, auth_age_seconds and time; the policy applies when it is true."`
+	// Action is allow, deny, require_mfa or restrict.
+	Action string `yaml:"action" json:"action" jsonschema:"required,enum=allow,enum=deny,enum=require_mfa,enum=restrict,description=What happens when the policy applies."`
+	// Message is shown to a denied user.
+	Message string `yaml:"message" json:"message,omitempty" jsonschema:"description=Reason shown to the user when the policy denies."`
+	// MaxAuthAge requires a sign-in this recent (require_mfa).
+	MaxAuthAge Duration `yaml:"max_auth_age" json:"max_auth_age,omitempty" jsonschema:"description=For require_mfa: the multi-factor sign-in must be at most this old."`
+	// ACRValues are the accepted authentication context classes
+	// (require_mfa).
+	ACRValues []string `yaml:"acr_values" json:"acr_values,omitempty" jsonschema:"description=For require_mfa: acr values of which the sign-in must have one; requested from the provider on step-up."`
+	// Restrict says what a restrict policy takes away.
+	Restrict Restriction `yaml:"restrict" json:"restrict,omitempty" jsonschema:"description=For restrict: what is taken away."`
+}
+
+// Restriction is what a restrict policy takes away.
+type Restriction struct {
+	NoTools      bool     `yaml:"no_tools" json:"no_tools,omitempty" jsonschema:"description=No tool calls."`
+	NoFileUpload bool     `yaml:"no_file_upload" json:"no_file_upload,omitempty" jsonschema:"description=No file uploads."`
+	NoKnowledge  bool     `yaml:"no_knowledge" json:"no_knowledge,omitempty" jsonschema:"description=No knowledge retrieval at all."`
+	DenyTools    []string `yaml:"deny_tools" json:"deny_tools,omitempty" jsonschema:"description=These tools may not be called."`
+	DenyLabels   []string `yaml:"deny_labels" json:"deny_labels,omitempty" jsonschema:"description=Knowledge documents with any of these labels are withheld."`
 }

@@ -30,7 +30,15 @@ import (
 type Loader struct {
 	// Resolvers maps a reference scheme ("env", "secret") to its resolver.
 	Resolvers map[string]Resolver
+	// Checks are further validations by the parts that use the
+	// configuration (compiling access policies, say). Their problems are
+	// reported with file and line like Validate's.
+	Checks []Check
 }
+
+// Check validates part of a configuration that another package
+// understands, returning problems with field paths.
+type Check func(*Config) []Problem
 
 // Load reads and parses the configuration file at path with ${env:NAME}
 // references resolved from the process environment. See Parse.
@@ -90,9 +98,17 @@ func (l *Loader) Parse(filename string, data []byte) (*Config, error) {
 			}
 		}
 	}
+	if c.Access.GeoIPDatabase != "" && !filepath.IsAbs(c.Access.GeoIPDatabase) {
+		c.Access.GeoIPDatabase = filepath.Join(base, c.Access.GeoIPDatabase)
+	}
 	for _, p := range c.problems() {
 		if !failed[p.Path] {
 			ps = append(ps, p)
+		}
+	}
+	if len(ps) == 0 {
+		for _, check := range l.Checks {
+			ps = append(ps, check(c)...)
 		}
 	}
 	if len(ps) > 0 {

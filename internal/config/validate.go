@@ -47,6 +47,7 @@ func (c *Config) problems() []Problem {
 	apps := v.apps(agents)
 	issuers := v.identity()
 	v.roles(issuers, apps, agents)
+	v.access()
 	return v.ps
 }
 
@@ -103,6 +104,11 @@ func (v *validator) server() {
 	v.positive("server.write_timeout", s.WriteTimeout)
 	v.positive("server.idle_timeout", s.IdleTimeout)
 	v.positive("server.shutdown_timeout", s.ShutdownTimeout)
+	for i, c := range s.TrustedProxies {
+		if _, err := ParsePrefix(c); err != nil {
+			v.add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s", err)
+		}
+	}
 }
 
 // validPort reports whether p is a decimal port number (0 picks a free one).

@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -140,6 +142,77 @@ func (v *validator) roles(issuers, apps, agents map[string]bool) {
 		for j, a := range perm.Admin {
 			if a != Wildcard && !slices.Contains(AdminPermissions, a) {
 				v.add(fmt.Sprintf("%s.permissions.admin[%d]", p, j), "unknown administrative permission %q; use one of %s or *", truncate(a, 64), strings.Join(AdminPermissions, ", "))
+			}
+		}
+	}
+}
+
+// ParsePrefix reads a CIDR range or a single address (as a /32 or /128).
+// A range with host bits set is refused, as a likely typo.
+func ParsePrefix(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		if p != p.Masked() {
+			return p, fmt.Errorf("%q has host bits set; write %s", truncate(s, 64), p.Masked())
+		}
+		return p, nil
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	return netip.Prefix{}, fmt.Errorf("%q is not a CIDR range or an IP address", truncate(s, 64))
+}
+
+// AccessActions are the actions of conditional access policies.
+var AccessActions = []string{"allow", "deny", "require_mfa", "restrict"}
+
+// access checks locations, networks, the time zone and the policies'
+// names and actions; the expressions themselves are compiled by a Check.
+func (v *validator) access() {
+	a := v.c.Access
+	names := map[string]bool{}
+	for i, l := range a.Locations {
+		p := fmt.Sprintf("access.locations[%d]", i)
+		v.name(p+".name", "location", l.Name, names)
+		if len(l.CIDRs) == 0 {
+			v.add(p+".cidrs", "location %q needs at least one range", l.Name)
+		}
+		for j, c := range l.CIDRs {
+			if _, err := ParsePrefix(c); err != nil {
+				v.add(fmt.Sprintf("%s.cidrs[%d]", p, j), "%s", err)
+			}
+		}
+	}
+	for i, c := range a.AnonymousNetworks {
+		if _, err := ParsePrefix(c); err != nil {
+			v.add(fmt.Sprintf("access.anonymous_networks[%d]", i), "%s", err)
+		}
+	}
+	if a.TimeZone != "" {
+		if _, err := time.LoadLocation(a.TimeZone); err != nil {
+			v.add("access.time_zone", "unknown time zone %q; use an IANA name such as Europe/London", truncate(a.TimeZone, 64))
+		}
+	}
+	if a.GeoIPDatabase != "" {
+		if st, err := os.Stat(a.GeoIPDatabase); err != nil || st.IsDir() {
+			v.add("access.geoip_database", "cannot read the GeoIP database %q", truncate(a.GeoIPDatabase, 200))
+		}
+	}
+	policies := map[string]bool{}
+	for i, p := range a.Policies {
+		pp := fmt.Sprintf("access.policies[%d]", i)
+		v.name(pp+".name", "policy", p.Name, policies)
+		if strings.TrimSpace(p.When) == "" {
+			v.add(pp+".when", "is required: a CEL condition, such as '!(\"office\" in locations)'")
+		}
+		switch {
+		case p.Action == "":
+			v.add(pp+".action", "is required: allow, deny, require_mfa or restrict")
+		case !slices.Contains(AccessActions, p.Action):
+			v.add(pp+".action", "must be allow, deny, require_mfa or restrict")
+		}
+		for j, a := range p.ACRValues {
+			if a == "" || strings.ContainsAny(a, " \t\"\\,") {
+				v.add(fmt.Sprintf("%s.acr_values[%d]", pp, j), "an acr value must be non-empty, without spaces, quotes, backslashes or commas")
 			}
 		}
 	}

@@ -151,3 +151,42 @@ func replaceIn(t *testing.T, s, old, new string) string {
 	}
 	return strings.Replace(s, old, new, 1)
 }
+
+// Ensure the access section's locations, networks, time zone, GeoIP file,
+// policy names, actions and acr values are checked at their lines.
+func TestValidateAccess(t *testing.T) {
+	src := validYAML + `server:
+	trusted_proxies: [10.0.0.0/8, 10.0.0.1/8, proxy]
+access:
+	time_zone: Mars/Olympus
+	geoip_database: /nonexistent/country.mmdb
+	anonymous_networks: [198.51.100.0/24, tor]
+	locations:
+		- name: office
+			cidrs: [10.0.0.0/33]
+	policies:
+		- name: a
+			when: 'true'
+			action: block
+		- name: a
+			when: ''
+			action: require_mfa
+			acr_values: ["urn:x y"]
+`
+	want := []string{
+		`test.yaml:18: server.trusted_proxies[1]: "10.0.0.1/8" has host bits set; write 10.0.0.0/8`,
+		`test.yaml:18: server.trusted_proxies[2]: "proxy" is not a CIDR range or an IP address`,
+		`test.yaml:20: access.time_zone: unknown time zone "Mars/Olympus"; use an IANA name such as Europe/London`,
+		`test.yaml:21: access.geoip_database: cannot read the GeoIP database "/nonexistent/country.mmdb"`,
+		`test.yaml:22: access.anonymous_networks[1]: "tor" is not a CIDR range or an IP address`,
+		`test.yaml:25: access.locations[0].cidrs[0]: "10.0.0.0/33" is not a CIDR range or an IP address`,
+		`test.yaml:29: access.policies[0].action: must be allow, deny, require_mfa or restrict`,
+		`test.yaml:30: access.policies[1].name: policy name "a" is used twice`,
+		`test.yaml:31: access.policies[1].when: is required: a CEL condition, such as '!("office" in locations)'`,
+		`test.yaml:33: access.policies[1].acr_values[0]: an acr value must be non-empty, without spaces, quotes, backslashes or commas`,
+	}
+	_, err := parseYAML(t, src)
+	if diff := cmp.Diff(want, problemLines(t, err)); diff != "" {
+		t.Errorf("problems mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -460,7 +460,7 @@ func (g *Gateway) dlPostActivity(w http.ResponseWriter, r *http.Request) {
 	ex := &Exchange{
 		RequestID: requestID(r.Context()), Channel: dlChannelID,
 		Principal: identity.Principal{Kind: c.Kind, App: c.App, Subject: from.ID, Name: from.Name},
-		Agent:     conv.Agent, Request: req, ConversationID: conv.ID,
+		Agent:     conv.Agent, Request: req, ConversationID: conv.ID, ClientIP: g.clientIP(r),
 		UserMessageID: userID, UserPayload: rawJSON(userAct), ReplyID: replyID, ReplyPayload: rawJSON(bot),
 	}
 	res, err := g.pipe.Run(r.Context(), ex, nil)

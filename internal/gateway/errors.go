@@ -2,9 +2,14 @@ package gateway
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/apperr"
 )
 
@@ -99,9 +104,27 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, fl fla
 		w.Header().Set("X-Palisade-Audit-Id", auditID)
 	}
 	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="palisade"`)
+		w.Header().Set("WWW-Authenticate", challenge(err))
 	}
 	writeJSON(w, status, errorBody{Error: d})
+}
+
+// challenge is the WWW-Authenticate value of a 401. A step-up refusal
+// says what the new sign-in must satisfy, as RFC 9470 defines:
+// error="insufficient_user_authentication" with acr_values and max_age.
+func challenge(err error) string {
+	var de *decisionError
+	if !errors.As(err, &de) || de.Reason != access.ReasonMFARequired {
+		return `Bearer realm="palisade"`
+	}
+	c := `Bearer realm="palisade", error="insufficient_user_authentication", error_description="A multi-factor sign-in is required"`
+	if len(de.ACRValues) > 0 {
+		c += `, acr_values="` + strings.Join(de.ACRValues, " ") + `"`
+	}
+	if de.MaxAge > 0 {
+		c += `, max_age="` + strconv.Itoa(int(de.MaxAge/time.Second)) + `"`
+	}
+	return c
 }
 
 func errString(err error) string {

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/palisade-gw/palisade/internal/access"
+	"github.com/palisade-gw/palisade/internal/access/conditional"
 	"github.com/palisade-gw/palisade/internal/apperr"
 	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/guard"
@@ -39,6 +41,11 @@ type Options struct {
 	Apps   []AppInfo
 	// Roles grant permissions; nothing is allowed that no role grants.
 	Roles []access.Role
+	// Conditions are the conditional access policies; nil means none.
+	Conditions *conditional.Engine
+	// TrustedProxies are reverse proxies whose X-Forwarded-For header
+	// names the client; none by default.
+	TrustedProxies []netip.Prefix
 	// Users authenticates users' access tokens from configured identity
 	// providers; nil means no provider is configured.
 	Users    *identity.AccessTokens
@@ -68,6 +75,7 @@ type Gateway struct {
 	appInfo map[string]AppInfo
 	tokens  *identity.Tokens
 	users   *identity.AccessTokens
+	proxies []netip.Prefix
 	store   store.Store
 	maxBody int64
 	log     *slog.Logger
@@ -119,13 +127,14 @@ func New(opts Options) (*Gateway, error) {
 	closing, stop := context.WithCancel(context.Background())
 	g := &Gateway{
 		pipe: &Pipeline{
-			Agents: opts.Agents, Policy: access.NewPolicy(appAgents, opts.Roles), Guard: opts.Guard,
+			Agents: opts.Agents, Policy: access.NewPolicy(appAgents, opts.Roles, opts.Conditions), Guard: opts.Guard,
 			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now,
 		},
 		apps:    identity.NewApps(secrets),
 		appInfo: info,
 		tokens:  tokens,
 		users:   opts.Users,
+		proxies: opts.TrustedProxies,
 		store:   opts.Store,
 		maxBody: opts.MaxBodyBytes,
 		log:     opts.Logger,
@@ -261,4 +270,43 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener, so ServerOptions) 
 		return err
 	}
 	return nil
+}
+
+// clientIP returns the address of the client: the connection's peer, or,
+// when the peer is a trusted proxy, the nearest address in
+// X-Forwarded-For that is not a trusted proxy. An address that cannot be
+// parsed is the zero Addr (no location, no country).
+func (g *Gateway) clientIP(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	ip := ap.Addr().Unmap()
+	if !g.trusted(ip) {
+		return ip
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return netip.Addr{}
+			}
+			ip = a.Unmap()
+			if !g.trusted(ip) {
+				return ip
+			}
+		}
+	}
+	return ip
+}
+
+func (g *Gateway) trusted(ip netip.Addr) bool {
+	for _, p := range g.proxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

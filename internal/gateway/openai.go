@@ -267,7 +267,7 @@ func (g *Gateway) chatCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	areq.User = pr.Actor()
 	ex := &Exchange{
-		RequestID: rid, Channel: "openai", Principal: pr, Agent: cr.Model, Request: areq,
+		RequestID: rid, Channel: "openai", Principal: pr, Agent: cr.Model, Request: areq, ClientIP: g.clientIP(r),
 	}
 	if !cr.Stream {
 		res, err := g.pipe.Run(ctx, ex, nil)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"github.com/palisade-gw/palisade/internal/ids"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/palisade-gw/palisade/internal/access"
@@ -54,6 +55,10 @@ type Exchange struct {
 	ReplyPayload []byte
 	// Roles are the roles the caller held when the request was allowed.
 	Roles []string
+	// ClientIP is the client's address, for conditional access.
+	ClientIP netip.Addr
+	// Decision is the access decision, once the decide stage has run.
+	Decision access.Decision
 }
 
 // Result is what a completed exchange produced.
@@ -129,20 +134,28 @@ func (p *Pipeline) decide(ex *Exchange) (*AgentEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := p.Policy.Decide(access.Request{Principal: ex.Principal, Agent: ex.Agent})
+	d := p.Policy.Decide(access.Request{Principal: ex.Principal, Agent: ex.Agent, IP: ex.ClientIP, Now: p.now()})
+	ex.Decision = d
 	if !d.Allow {
 		return nil, denial(d, ex)
 	}
-	ex.Request.MayRead = d.Grants.MayRead
+	ex.Request.MayRead = d.MayRead
+	ex.Request.NoKnowledge = d.Restriction().NoKnowledge
 	ex.Roles = d.Grants.Roles()
 	return entry, nil
 }
 
-// decisionError is the cause of a policy refusal: the decision's reason and
-// the roles the caller held, for the audit event.
+// decisionError is the cause of a policy refusal: the decision's reason,
+// the roles the caller held and the conditional access policies that
+// applied, for the audit event; and, for a step-up, what the new sign-in
+// must satisfy.
 type decisionError struct {
-	Reason string
-	Roles  []string
+	Reason   string
+	Roles    []string
+	Policies []string
+	// ACRValues and MaxAge are the step-up requirements (mfa-required).
+	ACRValues []string
+	MaxAge    time.Duration
 }
 
 func (e *decisionError) Error() string { return "access denied: " + e.Reason }
@@ -150,7 +163,17 @@ func (e *decisionError) Error() string { return "access denied: " + e.Reason }
 // denial turns a refusing decision into the refusal the caller sees.
 func denial(d access.Decision, ex *Exchange) error {
 	cause := &decisionError{Reason: d.Reason, Roles: d.Grants.Roles()}
+	if d.Conditional != nil {
+		cause.Policies = d.Conditional.Policies
+		cause.ACRValues, cause.MaxAge = d.Conditional.ACRValues, d.Conditional.MaxAuthAge
+	}
 	switch d.Reason {
+	case access.ReasonPolicyDenied:
+		return &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodePolicyDenied, Err: cause,
+			Message: "Access was denied by policy: " + d.Message()}
+	case access.ReasonMFARequired:
+		return &apperr.Error{Kind: apperr.KindUnauthenticated, Code: apperr.CodeMFARequired, Err: cause,
+			Message: "This request needs a recent multi-factor sign-in. Sign in again with a second factor and retry."}
 	case access.ReasonUnknownApp:
 		return &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodeAppNotRegistered, Err: cause,
 			Message: "The request does not come through a registered app: the token's client is not listed under any app's client_ids. " +
@@ -388,6 +411,9 @@ func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr ident
 	if errors.As(err, &de) {
 		ev.Data["reason"] = de.Reason
 		ev.Data["roles"] = de.Roles
+		if len(de.Policies) > 0 {
+			ev.Data["policies"] = de.Policies
+		}
 	}
 	if pr.Kind != "" {
 		ev.Data["credential"] = pr.Kind

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/palisade-gw/palisade/internal/access"
+	"github.com/palisade-gw/palisade/internal/access/conditional"
 	"github.com/palisade-gw/palisade/internal/apperr"
 	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/identity/bearer"
@@ -251,4 +253,96 @@ func toStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// Ensure conditional access refuses with policy_denied and the policy's
+// message, asks for a step-up with an RFC 9470 challenge that an MFA
+// sign-in satisfies, and restricts what the agent may read by location.
+func TestConditionalAccess(t *testing.T) {
+	idp := newCorpIDP(t)
+	ca, err := conditional.New(conditional.Options{
+		Locations: []conditional.Location{{Name: "office", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}},
+		Policies: []conditional.Policy{
+			{Name: "blocked", When: `user == "corp:mallory"`, Action: conditional.Deny, Message: "Your account is under review."},
+			{Name: "hr-mfa", When: `"corp:hr" in groups && agent == "slow"`, Action: conditional.RequireMFA,
+				ACRValues: []string{"urn:corp:mfa"}, MaxAuthAge: time.Hour},
+			{Name: "off-network", When: `!("office" in locations)`, Action: conditional.Restrict,
+				Restrict: conditional.Restriction{DenyLabels: []string{"hr-confidential"}}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newTestEnv(t, withUsers(t, idp), func(o *Options) {
+		o.Conditions = ca
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	})
+	auth := func(tok string, xff string) map[string]string {
+		h := map[string]string{"Authorization": "Bearer " + tok}
+		if xff != "" {
+			h["X-Forwarded-For"] = xff
+		}
+		return h
+	}
+	resp, body := e.chat(t, auth(idp.token(t, "mallory", map[string]any{"azp": "spa-client"}), ""), "echo")
+	if resp.StatusCode != 403 || errorCode(body) != apperr.CodePolicyDenied || !strings.Contains(body["error"].(map[string]any)["message"].(string), "under review") {
+		t.Errorf("blocked user: %d %v", resp.StatusCode, body)
+	}
+	hana := map[string]any{"azp": "spa-client", "groups": []string{"hr"}}
+	resp, body = e.chat(t, auth(idp.token(t, "hana", hana), ""), "slow")
+	want := `Bearer realm="palisade", error="insufficient_user_authentication", error_description="A multi-factor sign-in is required", acr_values="urn:corp:mfa", max_age="3600"`
+	if resp.StatusCode != 401 || errorCode(body) != apperr.CodeMFARequired || resp.Header.Get("WWW-Authenticate") != want {
+		t.Errorf("step-up: %d %v %q", resp.StatusCode, body, resp.Header.Get("WWW-Authenticate"))
+	}
+	stepped := map[string]any{"azp": "spa-client", "groups": []string{"hr"}, "amr": []string{"pwd", "mfa"}, "acr": "urn:corp:mfa", "auth_time": time.Now().Unix()}
+	if resp, body := e.chat(t, auth(idp.token(t, "hana", stepped), ""), "slow"); resp.StatusCode != 200 {
+		t.Errorf("after step-up: %d %v", resp.StatusCode, body)
+	}
+	stale := map[string]any{"azp": "spa-client", "groups": []string{"hr"}, "amr": []string{"mfa"}, "acr": "urn:corp:mfa", "auth_time": time.Now().Add(-2 * time.Hour).Unix()}
+	if resp, _ := e.chat(t, auth(idp.token(t, "hana", stale), ""), "slow"); resp.StatusCode != 401 {
+		t.Errorf("an MFA sign-in older than max_age: %d", resp.StatusCode)
+	}
+	// From the office (through the trusted proxy) hana may read
+	// hr-confidential; from elsewhere the label is withheld.
+	for _, tc := range []struct {
+		xff  string
+		read bool
+	}{{"10.1.2.3", true}, {"203.0.113.5", false}, {"", false}} {
+		if resp, body := e.chat(t, auth(idp.token(t, "hana", hana), tc.xff), "echo"); resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %v", tc.xff, resp.StatusCode, body)
+		}
+		if got := e.echo.last.Load().Readable([]string{"hr-confidential"}); got != tc.read {
+			t.Errorf("from %q: may read hr-confidential = %v, want %v", tc.xff, got, tc.read)
+		}
+	}
+}
+
+// Ensure the client address is the peer's unless the peer is a trusted
+// proxy, and then the nearest untrusted X-Forwarded-For hop.
+func TestClientIP(t *testing.T) {
+	g := &Gateway{proxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+	tests := []struct {
+		remote string
+		xff    []string
+		want   string
+	}{
+		{"203.0.113.1:5000", []string{"10.1.1.1"}, "203.0.113.1"},                      // untrusted peer: header ignored
+		{"10.0.0.2:5000", []string{"198.51.100.7"}, "198.51.100.7"},                    // one trusted proxy
+		{"10.0.0.2:5000", []string{"6.6.6.6, 198.51.100.7, 10.0.0.9"}, "198.51.100.7"}, // spoofed left-most hop ignored
+		{"10.0.0.2:5000", []string{"6.6.6.6", "198.51.100.7"}, "198.51.100.7"},         // several header lines
+		{"10.0.0.2:5000", nil, "10.0.0.2"},
+		{"10.0.0.2:5000", []string{"not-an-ip"}, "invalid IP"},
+		{"[::1]:5000", []string{"::ffff:192.0.2.1"}, "192.0.2.1"},
+		{"[::ffff:203.0.113.1]:5000", nil, "203.0.113.1"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tt.remote
+		for _, v := range tt.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := g.clientIP(r).String(); got != tt.want {
+			t.Errorf("%s %v: got %s, want %s", tt.remote, tt.xff, got, tt.want)
+		}
+	}
 }

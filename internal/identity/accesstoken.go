@@ -24,6 +24,9 @@ type IssuerClaims struct {
 	NameClaim, GroupsClaim, RolesClaim string
 	// MFAAMR and MFAACR are the amr and acr values that prove MFA.
 	MFAAMR, MFAACR []string
+	// DeviceClaim is a boolean claim that vouches for a compliant device;
+	// "" means the issuer vouches for no device.
+	DeviceClaim string
 }
 
 // AccessTokens authenticates users by the access tokens (JWTs) that
@@ -68,24 +71,41 @@ func (a *AccessTokens) Authenticate(ctx context.Context, token string) (Principa
 		// a wiring bug. Refuse rather than guess.
 		return Principal{}, fmt.Errorf("identity: no claim rules for issuer %q", c.Issuer)
 	}
+	p := ic.Principal(c.Subject, c.Raw)
+	p.ClientID = c.AuthorizedParty
+	p.App = a.clientApp[c.AuthorizedParty]
+	return p, nil
+}
+
+// Principal maps a verified token's subject and claims to a signed-in
+// user by this issuer's rules: display name, issuer-qualified groups and
+// roles, amr, acr, auth_time and whether they prove MFA. The caller sets
+// the app and client id.
+func (ic IssuerClaims) Principal(sub string, raw map[string]any) Principal {
 	p := Principal{
-		Kind:     KindUser,
-		Issuer:   ic.Name,
-		Subject:  audit.Clean(c.Subject),
-		Name:     audit.Clean(claimString(c.Raw, ic.NameClaim)),
-		ClientID: c.AuthorizedParty,
-		App:      a.clientApp[c.AuthorizedParty],
-		ACR:      c.ACR,
-		AMR:      c.AMR,
+		Kind:    KindUser,
+		Issuer:  ic.Name,
+		Subject: audit.Clean(sub),
+		Name:    audit.Clean(claimString(raw, ic.NameClaim)),
+		ACR:     claimString(raw, "acr"),
+		AMR:     claimStrings(raw, "amr"),
 	}
-	p.Groups = qualify(ic.Name, claimStrings(c.Raw, ic.GroupsClaim))
-	p.IdPRoles = qualify(ic.Name, claimStrings(c.Raw, ic.RolesClaim))
-	if at, ok := claimAt(c.Raw, "auth_time").(float64); ok && at > 0 {
+	p.Groups = qualify(ic.Name, claimStrings(raw, ic.GroupsClaim))
+	p.IdPRoles = qualify(ic.Name, claimStrings(raw, ic.RolesClaim))
+	if at, ok := claimAt(raw, "auth_time").(float64); ok && at > 0 {
 		p.AuthTime = time.Unix(int64(at), 0).UTC()
 	}
-	p.MFA = slices.ContainsFunc(c.AMR, func(v string) bool { return slices.Contains(ic.MFAAMR, v) }) ||
-		(c.ACR != "" && slices.Contains(ic.MFAACR, c.ACR))
-	return p, nil
+	if ic.DeviceClaim != "" {
+		switch v := claimAt(raw, ic.DeviceClaim).(type) {
+		case bool:
+			p.DeviceCompliant = v
+		case string:
+			p.DeviceCompliant = v == "true"
+		}
+	}
+	p.MFA = slices.ContainsFunc(p.AMR, func(v string) bool { return slices.Contains(ic.MFAAMR, v) }) ||
+		(p.ACR != "" && slices.Contains(ic.MFAACR, p.ACR))
+	return p
 }
 
 // maxClaimValues bounds how many groups or roles are read from one token.

@@ -63,6 +63,9 @@ type Principal struct {
 	AMR []string
 	// AuthTime is when the user last authenticated (auth_time), if known.
 	AuthTime time.Time
+	// DeviceCompliant is true when the issuer vouched, in its configured
+	// device claim, that the device is managed and compliant.
+	DeviceCompliant bool
 }
 
 // Actor names the caller in audit events and transcripts: the

@@ -1,5 +1,6 @@
 // Package store defines Palisade's storage interface and the records it
-// keeps: conversations and their transcripts, audit events and named keys.
+// keeps: conversations and their transcripts, audit events, named keys and
+// the accounts of the built-in identity provider.
 //
 // The interface is implemented by store/sqlite (the embedded default) and
 // store/postgres (the scale-out store); store/storetest is the conformance
@@ -10,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"time"
 )
@@ -141,6 +143,66 @@ type Keys interface {
 	LoadOrCreateKey(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
+// User is an account of the built-in local identity provider. The store
+// keeps what it is given: hashing, sealing and the lockout policy belong to
+// internal/identity/localidp. String, GoString and LogValue leave out
+// PasswordHash and TOTPSecret, so a User printed or logged by mistake does
+// not leak them.
+type User struct {
+	// Username identifies the account; it is the key and never changes.
+	Username    string
+	DisplayName string
+	Email       string
+	Groups      []string
+	// PasswordHash is the encoded password hash (PHC string format).
+	PasswordHash string
+	// TOTPSecret is the TOTP shared secret as sealed by the identity
+	// provider; empty when the user has no TOTP.
+	TOTPSecret string
+	// TOTPLastStep is the time step of the last TOTP code accepted, so a
+	// code cannot be used twice.
+	TOTPLastStep int64
+	Disabled     bool
+	// FailedAttempts counts failed sign-ins since the last success.
+	FailedAttempts int
+	// LockedUntil is when a lockout ends. Zero means not locked.
+	LockedUntil time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// String describes the user without its secrets.
+func (u User) String() string {
+	return "store.User{Username:" + strconv.Quote(u.Username) + " Disabled:" + strconv.FormatBool(u.Disabled) +
+		" FailedAttempts:" + strconv.Itoa(u.FailedAttempts) + " PasswordHash:[redacted] TOTPSecret:[redacted]}"
+}
+
+// GoString is String, so that %#v does not print the secrets either.
+func (u User) GoString() string { return u.String() }
+
+// LogValue logs the user without its secrets.
+func (u User) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("username", u.Username), slog.Bool("disabled", u.Disabled),
+		slog.Int("failed_attempts", u.FailedAttempts), slog.Time("locked_until", u.LockedUntil))
+}
+
+// Users stores the local identity provider's accounts.
+type Users interface {
+	// CreateUser stores u. Returns ErrAlreadyExists if u.Username is taken.
+	CreateUser(ctx context.Context, u User) error
+	// GetUser returns the user. Returns ErrNotFound if absent.
+	GetUser(ctx context.Context, username string) (User, error)
+	// ListUsers returns every user, ordered by Username.
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser applies fn to the stored user inside one transaction,
+	// so concurrent updates of one user are serialised, and stores the
+	// result. fn must not change the Username. Returns ErrNotFound if
+	// absent, or fn's error unchanged (and then stores nothing).
+	UpdateUser(ctx context.Context, username string, fn func(User) (User, error)) error
+	// DeleteUser removes the user. Returns ErrNotFound if absent.
+	DeleteUser(ctx context.Context, username string) error
+}
+
 // Record is what one exchange must leave behind, written atomically: an
 // optional new conversation, transcript entries, and audit events.
 type Record struct {
@@ -186,6 +248,9 @@ type Store interface {
 	AuditEvents
 	Journal
 	Keys
+	Users
+	Sessions
+	Tickets
 	// Ping reports whether the database answers; it wraps ErrUnavailable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -50,6 +50,8 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	runGroup(t, "AuditEvents", newStore, auditTests)
 	runGroup(t, "Records", newStore, recordTests)
 	runGroup(t, "Keys", newStore, keyTests)
+	runGroup(t, "Sessions", newStore, sessionTests)
+	runGroup(t, "Users", newStore, userTests)
 	runGroup(t, "Times", newStore, timeTests)
 	runGroup(t, "Concurrency", newStore, concurrencyTests)
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/palisade-gw/palisade/internal/identity/localidp"
 	"github.com/palisade-gw/palisade/internal/mockllm"
 )
 
@@ -600,9 +601,10 @@ func TestDemoWithNodeClients(t *testing.T) {
 	t.Run("demo", func(t *testing.T) {
 		d := startDemo(t, t.TempDir())
 		runNodeTests(t, map[string]string{
-			"PALISADE_URL":        d.url,
-			"PALISADE_DEMO_TOKEN": d.token,
-			"PALISADE_DEMO_AGENT": d.env["PALISADE_DEMO_AGENT"],
+			"PALISADE_URL":             d.url,
+			"PALISADE_DEMO_TOKEN":      d.token,
+			"PALISADE_DEMO_APP_SECRET": d.env["PALISADE_DEMO_APP_SECRET"],
+			"PALISADE_DEMO_AGENT":      d.env["PALISADE_DEMO_AGENT"],
 		})
 	})
 
@@ -746,11 +748,11 @@ func TestDemoEnvAndHTTP(t *testing.T) {
 			return response{status: resp.StatusCode, header: resp.Header, body: b}
 		}
 		// The demo app lists its own address as an allowed origin.
-		ok := gen(d.url, d.token)
+		ok := gen(d.url, d.env["PALISADE_DEMO_APP_SECRET"])
 		if ok.status != http.StatusOK || ok.header.Get("Access-Control-Allow-Origin") != d.url {
 			t.Errorf("allowed origin: %d, Access-Control-Allow-Origin %q: %s", ok.status, ok.header.Get("Access-Control-Allow-Origin"), ok.body)
 		}
-		bad := gen("http://evil.example", d.token)
+		bad := gen("http://evil.example", d.env["PALISADE_DEMO_APP_SECRET"])
 		if bad.status != http.StatusForbidden || decode[apiError](t, bad).Error.Code != "origin_not_allowed" {
 			t.Errorf("other origin: %d %s, want 403 origin_not_allowed", bad.status, bad.body)
 		}
@@ -770,7 +772,32 @@ func TestDemoEnvAndHTTP(t *testing.T) {
 		})
 	})
 
-	t.Run("restart keeps the credential", func(t *testing.T) {
+	t.Run("HR staff read the HR-staff-only document", func(t *testing.T) {
+		// hana signs in through the demo's built-in identity provider
+		// with the real authorization code flow, as any client would.
+		tok, err := localidp.Login(t.Context(), nil, d.url+"/idp", "palisade-cli", "http://127.0.0.1/callback",
+			d.env["PALISADE_DEMO_HR_USER"], d.env["PALISADE_DEMO_HR_PASSWORD"], "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		question := chatBody("hr-helpdesk", "What is the pay review budget?", false)
+		hr := do(t, http.MethodPost, d.url+"/v1/chat/completions", tok.AccessToken, question)
+		if hr.status != http.StatusOK || !strings.Contains(string(hr.body), "3.5%") {
+			t.Errorf("HR staff: %d %s", hr.status, hr.body)
+		}
+		for who, cred := range map[string]string{"employee": d.token, "app secret": d.env["PALISADE_DEMO_APP_SECRET"]} {
+			r := do(t, http.MethodPost, d.url+"/v1/chat/completions", cred, question)
+			if r.status != http.StatusOK || strings.Contains(string(r.body), "3.5%") {
+				t.Errorf("%s: %d %s; the HR-staff-only document must not be quoted", who, r.status, r.body)
+			}
+		}
+		if _, err := localidp.Login(t.Context(), nil, d.url+"/idp", "palisade-cli", "http://127.0.0.1/callback",
+			d.env["PALISADE_DEMO_HR_USER"], "wrong password", ""); err == nil {
+			t.Error("a wrong password signed in")
+		}
+	})
+
+	t.Run("restart keeps the app secret and the users", func(t *testing.T) {
 		d.signal(syscall.SIGINT)
 		if code := d.wait(exitTimeout); code != 0 {
 			t.Fatalf("demo exited with %d after SIGINT, want 0\nstderr:\n%s", code, d.stderr.String())
@@ -779,10 +806,10 @@ func TestDemoEnvAndHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		d2 := startDemo(t, dataDir)
-		if d2.token != d.token {
-			t.Errorf("the restarted demo has a new token; the old credential stops working")
+		if d2.env["PALISADE_DEMO_APP_SECRET"] != d.env["PALISADE_DEMO_APP_SECRET"] || d2.env["PALISADE_DEMO_PASSWORD"] != d.env["PALISADE_DEMO_PASSWORD"] {
+			t.Errorf("the restarted demo changed the app secret or the demo user's password")
 		}
-		r := do(t, http.MethodGet, d2.url+"/v1/models", d.token, "")
+		r := do(t, http.MethodGet, d2.url+"/v1/models", d2.token, "")
 		if r.status != http.StatusOK || !strings.Contains(string(r.body), `"hr-helpdesk"`) {
 			t.Errorf("GET /v1/models after restart = %d %s", r.status, r.body)
 		}

@@ -21,9 +21,21 @@ export function baseURL() {
   return env('PALISADE_URL').replace(/\/+$/, '');
 }
 
-/** token is the demo app's secret, sent as Authorization: Bearer. */
-export function appSecret() {
+/**
+ * bearerToken is the credential for the OpenAI-compatible API: the demo
+ * user's access token (palisade demo), or an app secret (palisade serve).
+ */
+export function bearerToken() {
   return env('PALISADE_DEMO_TOKEN');
+}
+
+/**
+ * appSecret is the app's secret that Direct Line's tokens/generate needs:
+ * PALISADE_DEMO_APP_SECRET, or PALISADE_DEMO_TOKEN when that is the app's
+ * secret itself.
+ */
+export function appSecret() {
+  return optionalEnv('PALISADE_DEMO_APP_SECRET') ?? env('PALISADE_DEMO_TOKEN');
 }
 
 /** agentName is the knowledge agent the tests talk to. */

@@ -12,12 +12,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI, { APIError, AuthenticationError, NotFoundError } from 'openai';
 
-import { NO_ANSWER, WAIT, agentName, appSecret, baseURL, optionalEnv, withTimeout } from './helpers.mjs';
+import { NO_ANSWER, WAIT, agentName, bearerToken, baseURL, optionalEnv, withTimeout } from './helpers.mjs';
 
 const opts = { timeout: 30_000 };
 
 /** client returns an OpenAI client pointed at the gateway. */
-function client(apiKey = appSecret()) {
+function client(apiKey = bearerToken()) {
   // The client retries 5xx and connection errors by default; a test wants
   // to see the first answer.
   return new OpenAI({ baseURL: `${baseURL()}/v1`, apiKey, maxRetries: 0, timeout: WAIT });

@@ -4,10 +4,12 @@
 # the end-to-end tests that drive the real binary with the official `openai`
 # and `botframework-directlinejs` npm clients.
 #
-# Needs: Go, Node.js with npm, and PostgreSQL server binaries under
-# /usr/lib/postgresql/*/bin (on Debian: apt-get install postgresql). Without
-# PostgreSQL or npm the matching tests are skipped, except under CI=true,
-# where anything missing is a failure.
+# Needs: Go, Node.js with npm, PostgreSQL server binaries under
+# /usr/lib/postgresql/*/bin (on Debian: apt-get install postgresql), and
+# Chromium for the tests that drive pages in a headless browser (on Debian:
+# apt-get install chromium; or set PALISADE_CHROMIUM to a Chromium or Chrome
+# binary). Without PostgreSQL, npm or Chromium the matching tests are
+# skipped, except under CI=true, where anything missing is a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

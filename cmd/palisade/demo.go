@@ -1,24 +1,34 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-gw/palisade/demo"
+	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/identity/localidp"
 )
 
 // demoSecretEnv is the reference name under which the demo config finds
 // its app secret.
 const demoSecretEnv = "PALISADE_DEMO_APP_SECRET"
+
+// demoCLIClient is the built-in provider's client through which the demo
+// issues its ready token.
+const demoCLIClient = "palisade-cli"
 
 const demoConfig = `# Palisade demo configuration, written by "palisade demo".
 # Copy it as a starting point for your own: palisade serve --config FILE
@@ -40,15 +50,43 @@ agents:
 apps:
   - name: demo-app
     # The secret is referenced, never written here: the demo keeps it in
-    # demo.secret and demo.env.
+    # demo.secret and demo.env. Direct Line clients use it.
     secrets: ["${env:` + demoSecretEnv + `}"]
+    # User tokens issued by the built-in identity provider to the command
+    # line client come through this app.
+    client_ids: [` + demoCLIClient + `]
     agents: [hr-helpdesk]
     origins: ["http://%[3]s", "http://localhost:%[4]s"]
+identity:
+  # The built-in identity provider (on by default) serves /idp; its users
+  # are managed with "palisade users" and are local:NAME in roles.
+  local:
+    # Long for the demo, so the token in demo.env lasts a working day.
+    # The default is 10m.
+    access_token_ttl: 8h
+    clients:
+      - id: ` + demoCLIClient + `
+        redirect_uris: ["http://127.0.0.1/callback"]
+  sessions:
+    # Signed-in browsers ask agents from the start page through this app.
+    app: demo-app
 roles:
-  # Nothing is allowed that no role grants. Callers holding only the demo
-  # app's credential may ask the helpdesk; the HR-staff-only documents
-  # (labelled hr-confidential) need a role that grants that label.
-  - name: helpdesk-user
+  # Nothing is allowed that no role grants.
+  - name: employee
+    members:
+      all_users: true
+    permissions:
+      agents: [hr-helpdesk]
+  # The HR-staff-only documents (labelled hr-confidential) are quoted only
+  # to members of the hr group.
+  - name: hr-staff
+    members:
+      groups: ["local:hr"]
+    permissions:
+      knowledge: [hr-confidential]
+  # Callers holding only the app's secret (Direct Line) may ask the
+  # helpdesk too, without the HR-staff documents.
+  - name: helpdesk-app
     members:
       apps: [demo-app]
     permissions:
@@ -105,27 +143,15 @@ bearer credential are printed and written to <data-dir>/demo.env.`,
 				ln.Close()
 				return fmt.Errorf("demo configuration: %w", err)
 			}
+			users, err := ensureDemoUsers(cmd.Context(), cfg, filepath.Join(dir, "demo-users.json"))
+			if err != nil {
+				ln.Close()
+				return err
+			}
 			return serve(cmd.Context(), cfg, ln, log, func(bound string) {
-				url := "http://" + bound
-				env := fmt.Sprintf("PALISADE_URL=%s\nPALISADE_DEMO_TOKEN=%s\nPALISADE_DEMO_AGENT=hr-helpdesk\n", url, secret)
-				if err := os.WriteFile(filepath.Join(dir, "demo.env"), []byte(env), 0o600); err != nil {
-					log.Error("could not write demo.env", "err", err)
-				}
-				fmt.Fprintf(s.out, `Palisade demo is running.
-
-  PALISADE_URL=%[1]s
-  PALISADE_DEMO_TOKEN=%[2]s
-  (also in %[3]s; load with: set -a; . %[3]s; set +a)
-
-Ask the HR-helpdesk agent:
-
-  curl -s %[1]s/v1/chat/completions \
-    -H "Authorization: Bearer $PALISADE_DEMO_TOKEN" -H "Content-Type: application/json" \
-    -d '{"model":"hr-helpdesk","messages":[{"role":"user","content":"How many days of annual leave do I get?"}]}'
-
-Demo configuration: %[4]s
-Press Ctrl+C to stop.
-`, url, secret, filepath.Join(dir, "demo.env"), cfgPath)
+				// ready runs just before the gateway serves; the demo
+				// signs in through it, so it waits in the background.
+				go announceDemo(cmd.Context(), s, log, bound, dir, cfgPath, secret, users)
 			})
 		},
 	}
@@ -133,6 +159,49 @@ Press Ctrl+C to stop.
 	cmd.Flags().StringVar(&dataDir, "data-dir", "./palisade-demo", "directory for the demo's database, configuration and knowledge")
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
+}
+
+// announceDemo signs the demo's employee in through the built-in identity
+// provider (the real authorization code flow, over HTTP), then writes
+// demo.env and prints how to use the demo.
+func announceDemo(ctx context.Context, s streams, log *slog.Logger, bound, dir, cfgPath, secret string, users []demoUser) {
+	url := "http://" + bound
+	token := ""
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if tok, err := localidp.Login(ctx, nil, url+"/idp", demoCLIClient, "http://127.0.0.1/callback",
+		users[0].Username, users[0].Password, ""); err != nil {
+		log.Error("could not sign the demo user in", "err", err)
+	} else {
+		token = tok.AccessToken
+	}
+	env := fmt.Sprintf("PALISADE_URL=%s\nPALISADE_DEMO_TOKEN=%s\nPALISADE_DEMO_AGENT=hr-helpdesk\n"+
+		"PALISADE_DEMO_APP_SECRET=%s\nPALISADE_DEMO_USER=%s\nPALISADE_DEMO_PASSWORD=%s\n"+
+		"PALISADE_DEMO_HR_USER=%s\nPALISADE_DEMO_HR_PASSWORD=%s\n",
+		url, token, secret, users[0].Username, users[0].Password, users[1].Username, users[1].Password)
+	if err := os.WriteFile(filepath.Join(dir, "demo.env"), []byte(env), 0o600); err != nil {
+		log.Error("could not write demo.env", "err", err)
+	}
+	fmt.Fprintf(s.out, `Palisade demo is running.
+
+  PALISADE_URL=%[1]s
+  PALISADE_DEMO_TOKEN=%[2]s
+  (an access token for %[5]s from the built-in identity provider;
+   all values are in %[3]s; load with: set -a; . %[3]s; set +a)
+
+Ask the HR-helpdesk agent:
+
+  curl -s %[1]s/v1/chat/completions \
+    -H "Authorization: Bearer $PALISADE_DEMO_TOKEN" -H "Content-Type: application/json" \
+    -d '{"model":"hr-helpdesk","messages":[{"role":"user","content":"How many days of annual leave do I get?"}]}'
+
+Or sign in in a browser at %[1]s/ as
+  %[5]s / %[6]s   (an employee)
+  %[7]s / %[8]s   (HR staff: may read the HR-staff-only documents)
+
+Demo configuration: %[4]s
+Press Ctrl+C to stop.
+`, url, token, filepath.Join(dir, "demo.env"), cfgPath, users[0].Username, users[0].Password, users[1].Username, users[1].Password)
 }
 
 // writeDemoKnowledge copies the embedded knowledge base to dir, so that
@@ -175,4 +244,73 @@ func demoSecret(path string) (string, error) {
 		return "", fmt.Errorf("write demo secret: %w", err)
 	}
 	return s, nil
+}
+
+// demoUser is a demo account and its password.
+type demoUser struct {
+	Username string   `json:"username"`
+	Password string   `json:"password"`
+	Name     string   `json:"name"`
+	Groups   []string `json:"groups"`
+}
+
+// ensureDemoUsers makes sure the demo's two accounts exist in the built-in
+// identity provider: alice, an employee, and hana, HR staff. Their
+// passwords are random on first run and kept in path (0600) so that a
+// restarted demo signs in the same way.
+func ensureDemoUsers(ctx context.Context, cfg *config.Config, path string) ([]demoUser, error) {
+	users := []demoUser{
+		{Username: "alice", Name: "Alice Moreau", Groups: []string{"staff"}},
+		{Username: "hana", Name: "Hana Kobayashi", Groups: []string{"staff", "hr"}},
+	}
+	var saved []demoUser
+	if b, err := os.ReadFile(path); err == nil {
+		_ = json.Unmarshal(b, &saved)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	dir, err := localidp.NewDirectory(ctx, st, nil)
+	if err != nil {
+		return nil, err
+	}
+	for i := range users {
+		u := &users[i]
+		for _, sv := range saved {
+			if sv.Username == u.Username {
+				u.Password = sv.Password
+			}
+		}
+		_, err := dir.Account(ctx, u.Username)
+		switch {
+		case err == nil && u.Password != "":
+			continue
+		case err == nil:
+			u.Password = demoPassword()
+			if err := dir.SetPassword(ctx, u.Username, u.Password); err != nil {
+				return nil, fmt.Errorf("demo user %s: %w", u.Username, err)
+			}
+		default:
+			if u.Password == "" {
+				u.Password = demoPassword()
+			}
+			if _, err := dir.AddUser(ctx, localidp.NewUser{Username: u.Username, DisplayName: u.Name, Groups: u.Groups}, u.Password); err != nil {
+				return nil, fmt.Errorf("demo user %s: %w", u.Username, err)
+			}
+		}
+	}
+	b, _ := json.MarshalIndent(users, "", "  ")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write demo users: %w", err)
+	}
+	return users, nil
+}
+
+// demoPassword is a random password that is easy to type.
+func demoPassword() string {
+	raw := make([]byte, 12)
+	_, _ = rand.Read(raw)
+	return base64.RawURLEncoding.EncodeToString(raw)
 }

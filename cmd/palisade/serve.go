@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -54,6 +55,12 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	defer st.Close()
 	rec := audit.NewJournal(st, audit.JournalOptions{})
 	defer rec.Close()
+	if strings.HasSuffix(cfg.Server.PublicURL, ":0") {
+		// Listening on a free port: the public URL (sign-in redirects,
+		// the built-in provider's issuer) is the port actually bound.
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		cfg.Server.PublicURL = strings.TrimSuffix(cfg.Server.PublicURL, "0") + port
+	}
 	g, cleanup, err := buildGateway(ctx, cfg, st, rec, log)
 	if err != nil {
 		return err

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/go-jose/go-jose/v4"
-
 	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/agent"
 	"github.com/palisade-gw/palisade/internal/agent/knowledge"
@@ -18,7 +16,6 @@ import (
 	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/gateway"
 	"github.com/palisade-gw/palisade/internal/identity"
-	"github.com/palisade-gw/palisade/internal/identity/bearer"
 	"github.com/palisade-gw/palisade/internal/store"
 	"github.com/palisade-gw/palisade/internal/store/postgres"
 	"github.com/palisade-gw/palisade/internal/store/sqlite"
@@ -122,41 +119,6 @@ func withLabels(docs []knowledge.Document, labels []string) []knowledge.Document
 	return docs
 }
 
-// buildUsers makes the access-token authenticator for the configured
-// identity providers; nil when there are none.
-func buildUsers(cfg *config.Config) (*identity.AccessTokens, error) {
-	if len(cfg.Identity.Issuers) == 0 {
-		return nil, nil
-	}
-	var issuers []bearer.Issuer
-	var rules []identity.IssuerClaims
-	for _, is := range cfg.Identity.Issuers {
-		var algs []jose.SignatureAlgorithm
-		for _, a := range is.Algorithms {
-			algs = append(algs, jose.SignatureAlgorithm(a))
-		}
-		issuers = append(issuers, bearer.Issuer{
-			Issuer: is.Issuer, JWKSURL: is.JWKSURL, Audiences: is.Audiences, Algorithms: algs,
-			Leeway: is.Leeway.D(), RequireATJWT: is.RequireATJWT,
-		})
-		rules = append(rules, identity.IssuerClaims{
-			Name: is.Name, Issuer: is.Issuer, NameClaim: is.Claims.Name, GroupsClaim: is.Claims.Groups,
-			RolesClaim: is.Claims.Roles, MFAAMR: is.MFA.AMR, MFAACR: is.MFA.ACR, DeviceClaim: is.Claims.DeviceCompliant,
-		})
-	}
-	v, err := bearer.New(issuers)
-	if err != nil {
-		return nil, fmt.Errorf("identity providers: %w", err)
-	}
-	clients := map[string]string{}
-	for _, a := range cfg.Apps {
-		for _, id := range a.ClientIDs {
-			clients[id] = a.Name
-		}
-	}
-	return identity.NewAccessTokens(v, rules, clients)
-}
-
 // buildRoles converts the configured roles for the access policy.
 func buildRoles(cfg *config.Config) []access.Role {
 	out := make([]access.Role, 0, len(cfg.Roles))
@@ -205,13 +167,14 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 	for _, a := range cfg.Apps {
 		apps = append(apps, gateway.AppInfo{Name: a.Name, Secrets: a.Secrets, Agents: a.Agents, Origins: a.Origins, TokenTTL: a.TokenTTL.D()})
 	}
-	users, err := buildUsers(cfg)
+	id, err := buildIdentity(ctx, cfg, st, journal, log)
 	if err != nil {
 		return nil, cleanup, err
 	}
 	g, err := gateway.New(gateway.Options{
-		Agents: agents, Apps: apps, Store: st, Users: users, Roles: buildRoles(cfg),
+		Agents: agents, Apps: apps, Store: st, Users: id.users, Roles: buildRoles(cfg),
 		Conditions: conditions, TrustedProxies: proxies,
+		SignIn: id.signin, IdP: id.idp, SessionApp: cfg.Identity.Sessions.App, PublicOrigin: cfg.Server.PublicURL,
 		Recorder:     journal,
 		TokenKey:     key,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,

@@ -28,6 +28,14 @@ const (
 	TypeActivity       = "conversation.activity"
 	TypeServerStarted  = "server.started"
 	TypeServerStopped  = "server.stopped"
+	// Sign-in: at Palisade's relying party (a browser session begins or
+	// is refused), at the built-in identity provider's login form, and the
+	// end of sessions.
+	TypeSignIn         = "auth.signin"
+	TypeSignInFailed   = "auth.signin_failed"
+	TypeIdPLogin       = "auth.idp_login"
+	TypeLogout         = "auth.logout"
+	TypeSessionRevoked = "auth.session_revoked"
 )
 
 // Outcomes of audited actions.

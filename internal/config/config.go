@@ -50,6 +50,8 @@ type Server struct {
 	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout,omitempty" jsonschema:"description=Time allowed to write a non-streaming response. Default 120s. Streaming responses are bounded by the agent timeout instead."`
 	// IdleTimeout bounds keep-alive connections.
 	IdleTimeout Duration `yaml:"idle_timeout" json:"idle_timeout,omitempty" jsonschema:"description=Keep-alive idle timeout. Default 120s."`
+	// PublicURL is how browsers and identity providers reach Palisade.
+	PublicURL string `yaml:"public_url" json:"public_url,omitempty" jsonschema:"description=External base URL (scheme://host[:port]) used for sign-in redirects and as the built-in provider's issuer. Default http://ADDR (127.0.0.1 for an unspecified address). https is required unless the host is loopback."`
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
 	// is believed when finding the client's address.
 	TrustedProxies []string `yaml:"trusted_proxies" json:"trusted_proxies,omitempty" jsonschema:"description=CIDR ranges of reverse proxies in front of Palisade whose X-Forwarded-For is trusted for the client address. Default none: the connection's address is the client's."`

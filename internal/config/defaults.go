@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"net"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -26,6 +28,10 @@ const (
 	defaultAPIKeyHeader      = "Authorization"
 	defaultTokenTTL          = 30 * time.Minute
 	defaultLeeway            = 30 * time.Second
+	defaultLocalAccessTTL    = 10 * time.Minute
+	defaultLocalRefreshTTL   = 8 * time.Hour
+	defaultSessionLifetime   = 12 * time.Hour
+	defaultSessionIdle       = time.Hour
 )
 
 // Limits enforced by Validate.
@@ -67,6 +73,10 @@ func baseDefaults() *Config {
 		},
 		DataDir: defaultDataDir,
 		Store:   Store{Driver: defaultDriver},
+		Identity: Identity{
+			Local:    LocalIdP{AccessTokenTTL: Duration(defaultLocalAccessTTL), RefreshTokenTTL: Duration(defaultLocalRefreshTTL)},
+			Sessions: Sessions{Lifetime: Duration(defaultSessionLifetime), IdleTimeout: Duration(defaultSessionIdle)},
+		},
 	}
 }
 
@@ -76,6 +86,23 @@ func deriveDefaults(c *Config) {
 	if c.Store.Driver == defaultDriver && c.Store.Path == "" && c.DataDir != "" {
 		c.Store.Path = filepath.Join(c.DataDir, defaultSQLiteFile)
 	}
+	if c.Server.PublicURL == "" {
+		c.Server.PublicURL = publicURLOf(c.Server.Addr)
+	}
+	c.Server.PublicURL = strings.TrimSuffix(c.Server.PublicURL, "/")
+}
+
+// publicURLOf is the default public URL for a listen address: http to the
+// same host and port, with an unspecified host read as 127.0.0.1.
+func publicURLOf(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // applyElementDefaults fills the defaults of list elements whose key the

@@ -13,6 +13,7 @@ var testEnv = map[string]string{
 	"PALISADE_PG_PASSWORD": "pg-VALUE-never-printed",
 	"HR_WEB_SECRET":        "hr-web-secret-VALUE-0123456789abcdef",
 	"HR_WEB_SECRET_NEXT":   "hr-web-secret-VALUE-next-0123456789ab",
+	"CORP_CLIENT_SECRET":   "corp-client-secret-VALUE",
 	"SHORT_SECRET":         "short-VALUE",
 	"EMPTY":                "",
 	"MODEL":                "gpt-4o-mini",

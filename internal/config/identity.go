@@ -3,9 +3,51 @@ package config
 // Identity configures the identity providers whose users may call
 // Palisade.
 type Identity struct {
+	// Local is the built-in identity provider.
+	Local LocalIdP `yaml:"local" json:"local,omitempty" jsonschema:"description=The built-in identity provider (users managed with palisade users)."`
 	// Issuers are the identity providers whose access tokens API callers
 	// may present as bearer JWTs.
 	Issuers []Issuer `yaml:"issuers" json:"issuers,omitempty" jsonschema:"description=Identity providers whose access tokens (bearer JWTs) are accepted."`
+	// Sessions configures browser sign-in sessions.
+	Sessions Sessions `yaml:"sessions" json:"sessions,omitempty" jsonschema:"description=Browser sign-in sessions."`
+}
+
+// LocalIdP is the built-in OpenID provider, served under /idp. Its users
+// are issuer "local" in role membership (local:alice, local:hr).
+type LocalIdP struct {
+	// Enabled turns the provider on; default true.
+	Enabled *bool `yaml:"enabled" json:"enabled,omitempty" jsonschema:"description=Serve the built-in identity provider under /idp. Default true."`
+	// AccessTokenTTL is the lifetime of its access tokens.
+	AccessTokenTTL Duration `yaml:"access_token_ttl" json:"access_token_ttl,omitempty" jsonschema:"description=Lifetime of access tokens. Default 10m\\, at most 24h."`
+	// RefreshTokenTTL is the lifetime of its refresh tokens.
+	RefreshTokenTTL Duration `yaml:"refresh_token_ttl" json:"refresh_token_ttl,omitempty" jsonschema:"description=Lifetime of refresh tokens. Default 8h."`
+	// Clients are further OAuth clients (a CLI, a single-page app).
+	Clients []LocalClient `yaml:"clients" json:"clients,omitempty" jsonschema:"description=OAuth clients that may sign users in (besides Palisade's own console)."`
+}
+
+// On reports whether the built-in provider is enabled.
+func (l LocalIdP) On() bool { return l.Enabled == nil || *l.Enabled }
+
+// LocalClient is an OAuth client of the built-in provider.
+type LocalClient struct {
+	ID string `yaml:"id" json:"id" jsonschema:"required,description=client_id.,pattern=^[A-Za-z0-9][A-Za-z0-9._-]{0\\,63}$"`
+	// RedirectURIs are the exact redirect URIs (loopback ones match any
+	// port, for native apps).
+	RedirectURIs []string `yaml:"redirect_uris" json:"redirect_uris" jsonschema:"required,minItems=1,description=Allowed redirect URIs (https\\, or http on loopback)."`
+	// Secret is a reference to a confidential client's secret; without it
+	// the client is public and PKCE alone proves it.
+	Secret string `yaml:"secret" json:"secret,omitempty" jsonschema:"description=Reference to the client secret (${env:NAME}); leave out for a public client (PKCE only)."`
+}
+
+// Sessions configures browser sign-in sessions.
+type Sessions struct {
+	// Lifetime is the absolute lifetime of a session.
+	Lifetime Duration `yaml:"lifetime" json:"lifetime,omitempty" jsonschema:"description=Absolute lifetime of a sign-in session. Default 12h."`
+	// IdleTimeout ends a session not used for this long.
+	IdleTimeout Duration `yaml:"idle_timeout" json:"idle_timeout,omitempty" jsonschema:"description=A session unused for this long ends. Default 1h."`
+	// App is the registered app through which signed-in browsers use
+	// agents from Palisade's own page.
+	App string `yaml:"app" json:"app,omitempty" jsonschema:"description=The app through which signed-in users chat from Palisade's own page; without it the page only signs in and out."`
 }
 
 // Issuer is one OpenID Connect or OAuth 2.0 identity provider.
@@ -29,9 +71,20 @@ type Issuer struct {
 	Claims ClaimNames `yaml:"claims" json:"claims,omitempty" jsonschema:"description=Which claims carry the user's name\\, groups and roles."`
 	// MFA says which amr or acr values prove multi-factor authentication.
 	MFA MFAClaims `yaml:"mfa" json:"mfa,omitempty" jsonschema:"description=Which amr or acr values prove multi-factor authentication."`
+	// SignIn lets people sign in with this provider in a browser.
+	SignIn *SignIn `yaml:"sign_in" json:"sign_in,omitempty" jsonschema:"description=Browser sign-in with this provider (authorization code with PKCE)."`
 	// AllowInsecureHTTP permits a plain-http JWKS URL on a host that is
 	// not loopback. Unsafe: keys fetched in clear can be replaced.
 	AllowInsecureHTTP bool `yaml:"allow_insecure_http" json:"allow_insecure_http,omitempty" jsonschema:"description=UNSAFE: allow a plain http jwks_url on a host that is not loopback; an attacker on the path can substitute keys. Default false."`
+}
+
+// SignIn is Palisade's registration as a client of a provider.
+type SignIn struct {
+	ClientID string `yaml:"client_id" json:"client_id" jsonschema:"required,description=Palisade's client_id at the provider; its redirect URI is PUBLIC_URL/auth/callback."`
+	// ClientSecret is a reference; without it PKCE alone proves the client.
+	ClientSecret string   `yaml:"client_secret" json:"client_secret,omitempty" jsonschema:"description=Reference to the client secret (${env:NAME}); leave out for a public client."`
+	Scopes       []string `yaml:"scopes" json:"scopes,omitempty" jsonschema:"description=Scopes requested. Default openid profile email offline_access."`
+	DisplayName  string   `yaml:"display_name" json:"display_name,omitempty" jsonschema:"description=Text of the sign-in button."`
 }
 
 // ClaimNames names the token claims Palisade reads. A name may be a dotted

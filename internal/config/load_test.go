@@ -24,9 +24,14 @@ func TestDefault(t *testing.T) {
 			WriteTimeout:      Duration(120 * time.Second),
 			IdleTimeout:       Duration(120 * time.Second),
 			ShutdownTimeout:   Duration(30 * time.Second),
+			PublicURL:         "http://127.0.0.1:8080",
 		},
 		DataDir: "./palisade-data",
 		Store:   Store{Driver: "sqlite", Path: filepath.Join("palisade-data", "palisade.db")},
+		Identity: Identity{
+			Local:    LocalIdP{AccessTokenTTL: Duration(10 * time.Minute), RefreshTokenTTL: Duration(8 * time.Hour)},
+			Sessions: Sessions{Lifetime: Duration(12 * time.Hour), IdleTimeout: Duration(time.Hour)},
+		},
 	}
 	if diff := cmp.Diff(want, Default()); diff != "" {
 		t.Errorf("Default() mismatch (-want +got):\n%s", diff)
@@ -85,6 +90,8 @@ func TestParseFull(t *testing.T) {
 			WriteTimeout:      Duration(90 * time.Second),
 			IdleTimeout:       Duration(2 * time.Minute),
 			ShutdownTimeout:   Duration(15 * time.Second),
+			PublicURL:         "https://palisade.example.com",
+			TrustedProxies:    []string{"10.0.0.0/8"},
 		},
 		DataDir: "/var/lib/palisade",
 		Store: Store{
@@ -133,14 +140,20 @@ func TestParseFull(t *testing.T) {
 			TokenTTL:  Duration(15 * time.Minute),
 			ClientIDs: []string{"hr-web-spa"},
 		}},
-		Identity: Identity{Issuers: []Issuer{{
-			Name:      "corp",
-			Issuer:    "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
-			JWKSURL:   "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/discovery/v2.0/keys",
-			Audiences: []string{"api://palisade"}, Algorithms: []string{"RS256"}, Leeway: Duration(time.Minute),
-			Claims: ClaimNames{Name: "name", Groups: "groups", Roles: "roles"},
-			MFA:    MFAClaims{AMR: []string{"mfa"}, ACR: []string{"possessionorinherence"}},
-		}}},
+		Identity: Identity{
+			Local: LocalIdP{Enabled: ptr(true), AccessTokenTTL: Duration(15 * time.Minute), RefreshTokenTTL: Duration(12 * time.Hour),
+				Clients: []LocalClient{{ID: "palisade-cli", RedirectURIs: []string{"http://127.0.0.1/callback"}}}},
+			Sessions: Sessions{Lifetime: Duration(10 * time.Hour), IdleTimeout: Duration(30 * time.Minute), App: "hr-web"},
+			Issuers: []Issuer{{
+				Name:      "corp",
+				Issuer:    "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/v2.0",
+				JWKSURL:   "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000/discovery/v2.0/keys",
+				Audiences: []string{"api://palisade"}, Algorithms: []string{"RS256"}, Leeway: Duration(time.Minute),
+				Claims: ClaimNames{Name: "name", Groups: "groups", Roles: "roles"},
+				MFA:    MFAClaims{AMR: []string{"mfa"}, ACR: []string{"possessionorinherence"}},
+				SignIn: &SignIn{ClientID: "11111111-2222-3333-4444-555555555555", ClientSecret: "corp-client-secret-VALUE",
+					Scopes: []string{"openid", "profile", "email", "offline_access"}, DisplayName: "Northwind staff"},
+			}}},
 		Roles: []Role{
 			{Name: "employee", Description: "Every signed-in employee may ask the HR helpdesk.",
 				Members: RoleMembers{AllUsers: true}, Permissions: Permissions{Agents: []string{"hr-helpdesk"}}},
@@ -149,10 +162,11 @@ func TestParseFull(t *testing.T) {
 				Permissions: Permissions{Agents: []string{"*"}, Knowledge: []string{"hr-internal", "hr-confidential"}, Tools: []string{"leave-balance"}, Admin: []string{"audit.read"}}},
 		},
 		Raw: map[string]string{
-			"store.dsn":                  "postgres://palisade:${env:PALISADE_PG_PASSWORD}@db.internal:5432/palisade?sslmode=verify-full",
-			"agents[1].upstream.api_key": "${env:OPENAI_API_KEY}",
-			"apps[0].secrets[0]":         "${env:HR_WEB_SECRET}",
-			"apps[0].secrets[1]":         "${env:HR_WEB_SECRET_NEXT}",
+			"store.dsn":                                 "postgres://palisade:${env:PALISADE_PG_PASSWORD}@db.internal:5432/palisade?sslmode=verify-full",
+			"agents[1].upstream.api_key":                "${env:OPENAI_API_KEY}",
+			"apps[0].secrets[0]":                        "${env:HR_WEB_SECRET}",
+			"apps[0].secrets[1]":                        "${env:HR_WEB_SECRET_NEXT}",
+			"identity.issuers[0].sign_in.client_secret": "${env:CORP_CLIENT_SECRET}",
 		},
 	}
 	if diff := cmp.Diff(want, c); diff != "" {
@@ -273,7 +287,7 @@ func TestDecodeProblems(t *testing.T) {
 	}, {
 		name: "unknown nested key",
 		src:  "server:\n\taddr: 127.0.0.1:1\n\tlisten: :80\n",
-		want: []string{`test.yaml:3: server: unknown key "listen"; known keys: addr, max_body_bytes, read_header_timeout, read_timeout, write_timeout, idle_timeout, trusted_proxies, shutdown_timeout`},
+		want: []string{`test.yaml:3: server: unknown key "listen"; known keys: addr, max_body_bytes, read_header_timeout, read_timeout, write_timeout, idle_timeout, public_url, trusted_proxies, shutdown_timeout`},
 	}, {
 		name: "unknown key in a list element",
 		src:  "agents:\n\t- name: a\n\t\tupstream:\n\t\t\tulr: https://x\n",
@@ -459,3 +473,5 @@ agents:
 		t.Errorf("Load(missing) error = %v, want fs.ErrNotExist", err)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

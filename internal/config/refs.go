@@ -244,7 +244,7 @@ func eachString(v reflect.Value, path string, fn func(path string, s *string)) {
 
 // credentialPath matches the fields that hold credentials: they must be
 // references, never literal values.
-var credentialPath = regexp.MustCompile(`^(store\.dsn|agents\[\d+\]\.upstream\.api_key|apps\[\d+\]\.secrets\[\d+\])$`)
+var credentialPath = regexp.MustCompile(`^(store\.dsn|agents\[\d+\]\.upstream\.api_key|apps\[\d+\]\.secrets\[\d+\]|identity\.issuers\[\d+\]\.sign_in\.client_secret|identity\.local\.clients\[\d+\]\.secret)$`)
 
 // redactedText replaces a literal credential in Redacted output.
 const redactedText = "[REDACTED]"
@@ -292,6 +292,18 @@ func (c *Config) clone() *Config {
 		a.Agents = slices.Clone(a.Agents)
 		a.Origins = slices.Clone(a.Origins)
 	}
+	r.Identity.Local.Clients = slices.Clone(c.Identity.Local.Clients)
+	r.Identity.Issuers = slices.Clone(c.Identity.Issuers)
+	for i := range r.Identity.Issuers {
+		is := &r.Identity.Issuers[i]
+		if is.SignIn != nil {
+			si := *is.SignIn
+			is.SignIn = &si
+		}
+	}
+	r.Roles = slices.Clone(c.Roles)
+	r.Access.Policies = slices.Clone(c.Access.Policies)
+	r.Access.Locations = slices.Clone(c.Access.Locations)
 	r.Raw = maps.Clone(c.Raw)
 	return &r
 }

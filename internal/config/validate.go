@@ -95,6 +95,8 @@ func (v *validator) server() {
 		v.add("server.addr", "must be host:port with a numeric port, such as 127.0.0.1:8080")
 	} else if strings.ContainsAny(host, " /") {
 		v.add("server.addr", "has an invalid host")
+	} else if msg := checkPublicURL(s.PublicURL); msg != "" {
+		v.add("server.public_url", "%s", msg)
 	}
 	if s.MaxBodyBytes < minBodyBytes || s.MaxBodyBytes > maxBodyBytes {
 		v.add("server.max_body_bytes", "must be between %d (1 KiB) and %d (64 MiB)", minBodyBytes, maxBodyBytes)

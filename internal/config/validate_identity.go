@@ -26,9 +26,25 @@ const maxLeeway = 5 * time.Minute
 // identity checks the issuers and returns their names.
 func (v *validator) identity() map[string]bool {
 	names := map[string]bool{}
+	if v.c.Identity.Local.On() {
+		names[LocalIssuer] = true
+		v.local()
+	}
+	v.sessions()
 	seenIss := map[string]bool{}
 	for i, is := range v.c.Identity.Issuers {
 		p := fmt.Sprintf("identity.issuers[%d]", i)
+		if is.Name == LocalIssuer && v.c.Identity.Local.On() {
+			v.add(p+".name", "the name %q belongs to the built-in identity provider; choose another", LocalIssuer)
+		}
+		if is.SignIn != nil {
+			if is.SignIn.ClientID == "" {
+				v.add(p+".sign_in.client_id", "is required: Palisade's client id at the provider")
+			}
+			if is.SignIn.ClientSecret != "" || v.c.Raw[p+".sign_in.client_secret"] != "" {
+				v.credential(p+".sign_in.client_secret", "client_secret")
+			}
+		}
 		v.name(p+".name", "issuer", is.Name, names)
 		switch {
 		case is.Issuer == "":
@@ -71,6 +87,96 @@ func (v *validator) identity() map[string]bool {
 	return names
 }
 
+// LocalIssuer is the issuer name of the built-in identity provider's
+// users in role membership (local:alice).
+const LocalIssuer = "local"
+
+// ConsoleClientID is the built-in provider's client for Palisade's own
+// sign-in page; configured clients may not take it.
+const ConsoleClientID = "palisade-console"
+
+const maxLocalTokenTTL = 24 * time.Hour
+
+// local checks the built-in provider's settings and clients.
+func (v *validator) local() {
+	l := v.c.Identity.Local
+	if l.AccessTokenTTL < Duration(time.Minute) || l.AccessTokenTTL.D() > maxLocalTokenTTL {
+		v.add("identity.local.access_token_ttl", "must be between 1m and 24h")
+	}
+	if l.RefreshTokenTTL < l.AccessTokenTTL {
+		v.add("identity.local.refresh_token_ttl", "must be at least access_token_ttl")
+	}
+	ids := map[string]bool{ConsoleClientID: true}
+	for i, c := range l.Clients {
+		p := fmt.Sprintf("identity.local.clients[%d]", i)
+		switch {
+		case c.ID == "":
+			v.add(p+".id", "is required")
+		case ids[c.ID]:
+			v.add(p+".id", "client id %q is taken", truncate(c.ID, 64))
+		}
+		ids[c.ID] = true
+		if len(c.RedirectURIs) == 0 {
+			v.add(p+".redirect_uris", "at least one redirect URI is required")
+		}
+		for j, u := range c.RedirectURIs {
+			if msg := checkRedirectURI(u); msg != "" {
+				v.add(fmt.Sprintf("%s.redirect_uris[%d]", p, j), "%s", msg)
+			}
+		}
+		if c.Secret != "" || v.c.Raw[p+".secret"] != "" {
+			v.credential(p+".secret", "a client secret")
+		}
+	}
+}
+
+// checkRedirectURI returns what is wrong with an OAuth redirect URI.
+func checkRedirectURI(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return "must be an absolute https URL (http only on loopback)"
+	case u.Fragment != "" || u.User != nil:
+		return "must not have a fragment or credentials"
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return "plain http is allowed only to a loopback host"
+	}
+	return ""
+}
+
+// sessions checks the browser session settings.
+func (v *validator) sessions() {
+	s := v.c.Identity.Sessions
+	v.positive("identity.sessions.lifetime", s.Lifetime)
+	v.positive("identity.sessions.idle_timeout", s.IdleTimeout)
+	if s.IdleTimeout > s.Lifetime {
+		v.add("identity.sessions.idle_timeout", "must not be longer than the lifetime")
+	}
+	if s.App != "" {
+		found := false
+		for _, a := range v.c.Apps {
+			found = found || a.Name == s.App
+		}
+		if !found {
+			v.add("identity.sessions.app", "no app is named %s", v.quote("identity.sessions.app", s.App))
+		}
+	}
+}
+
+// checkPublicURL returns what is wrong with server.public_url, or "".
+func checkPublicURL(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Opaque != "" || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return "must be scheme://host[:port], such as https://palisade.example.com"
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "must be scheme://host[:port] with no path, query or credentials"
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return "must use https unless the host is loopback: session cookies are Secure"
+	}
+	return ""
+}
+
 // checkFetchURL returns what is wrong with a URL Palisade fetches keys or
 // metadata from, or "".
 func checkFetchURL(raw string, allowInsecure bool) string {
@@ -101,7 +207,7 @@ func (v *validator) roles(issuers, apps, agents map[string]bool) {
 			v.add(p+".members", "role %s has no members: list users, groups, idp_roles or apps, or set all_users: true", v.quote(p+".name", r.Name))
 		}
 		if m.AllUsers && len(issuers) == 0 {
-			v.add(p+".members.all_users", "no identity provider is configured under identity.issuers, so no user can sign in")
+			v.add(p+".members.all_users", "no identity provider is configured (identity.issuers, or the built-in identity.local), so no user can sign in")
 		}
 		for key, list := range map[string][]string{"users": m.Users, "groups": m.Groups, "idp_roles": m.IdPRoles} {
 			for j, q := range list {

@@ -88,8 +88,8 @@ func TestValidateIdentityAndRoles(t *testing.T) {
 		},
 		{
 			name: "all users without any issuer",
-			src:  validYAML + "roles:\n\t- name: everyone\n\t\tmembers: {all_users: true}\n\t\tpermissions: {agents: ['*']}\n",
-			want: []string{`test.yaml:19: roles[0].members.all_users: no identity provider is configured under identity.issuers, so no user can sign in`},
+			src:  validYAML + "identity: {local: {enabled: false}}\nroles:\n\t- name: everyone\n\t\tmembers: {all_users: true}\n\t\tpermissions: {agents: ['*']}\n",
+			want: []string{`test.yaml:20: roles[0].members.all_users: no identity provider is configured (identity.issuers, or the built-in identity.local), so no user can sign in`},
 		},
 		{
 			name: "unknown agent, bad label, unknown admin permission",

@@ -19,6 +19,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/guard"
 	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/identity/signin"
 	"github.com/palisade-gw/palisade/internal/store"
 )
 
@@ -46,6 +47,17 @@ type Options struct {
 	// TrustedProxies are reverse proxies whose X-Forwarded-For header
 	// names the client; none by default.
 	TrustedProxies []netip.Prefix
+	// SignIn signs browsers in and keeps their sessions; nil means no
+	// browser sign-in (and no start page).
+	SignIn *signin.Service
+	// SessionApp is the app through which signed-in browsers use agents
+	// from Palisade's own page; "" disables chatting there.
+	SessionApp string
+	// IdP is the built-in identity provider's handler, served under
+	// /idp/; nil when it is off.
+	IdP http.Handler
+	// PublicOrigin is scheme://host[:port] as browsers reach Palisade.
+	PublicOrigin string
 	// Users authenticates users' access tokens from configured identity
 	// providers; nil means no provider is configured.
 	Users    *identity.AccessTokens
@@ -76,12 +88,17 @@ type Gateway struct {
 	tokens  *identity.Tokens
 	users   *identity.AccessTokens
 	proxies []netip.Prefix
-	store   store.Store
-	maxBody int64
-	log     *slog.Logger
-	now     func() time.Time
-	hub     *hub
-	poll    time.Duration
+	signin  *signin.Service
+	idp     http.Handler
+
+	sessionApp   string
+	publicOrigin string
+	store        store.Store
+	maxBody      int64
+	log          *slog.Logger
+	now          func() time.Time
+	hub          *hub
+	poll         time.Duration
 
 	// closing is cancelled when shutdown begins, ending long-lived streams.
 	closing context.Context
@@ -135,14 +152,19 @@ func New(opts Options) (*Gateway, error) {
 		tokens:  tokens,
 		users:   opts.Users,
 		proxies: opts.TrustedProxies,
-		store:   opts.Store,
-		maxBody: opts.MaxBodyBytes,
-		log:     opts.Logger,
-		now:     opts.Now,
-		hub:     newHub(),
-		poll:    opts.PollInterval,
-		closing: closing,
-		stop:    stop,
+		signin:  opts.SignIn,
+		idp:     opts.IdP,
+
+		sessionApp:   opts.SessionApp,
+		publicOrigin: opts.PublicOrigin,
+		store:        opts.Store,
+		maxBody:      opts.MaxBodyBytes,
+		log:          opts.Logger,
+		now:          opts.Now,
+		hub:          newHub(),
+		poll:         opts.PollInterval,
+		closing:      closing,
+		stop:         stop,
 	}
 	return g, nil
 }
@@ -156,6 +178,7 @@ func (g *Gateway) Handler() http.Handler {
 	r.handle("/v1/models", map[string]http.HandlerFunc{http.MethodGet: g.listModels})
 	r.handle("/v1/models/{model}", map[string]http.HandlerFunc{http.MethodGet: g.getModel})
 	g.directLineRoutes(r)
+	g.consoleRoutes(r)
 	r.fallback(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, req, g.log, flavorFor(req), apperr.New(apperr.KindNotFound, apperr.CodeNotFound, "There is nothing at %s.", truncate(req.URL.Path, 128)), "")
 	})

@@ -199,6 +199,9 @@ func (g *Gateway) identifyAPI(ctx context.Context, r *http.Request, user string)
 		if appSecret != "" {
 			return identity.Principal{}, errAppSecretWithoutUser
 		}
+		if identity.IsSessionToken(cred) {
+			return g.sessionPrincipal(ctx, cred)
+		}
 		c, err := g.tokens.Verify(cred)
 		if err != nil {
 			return identity.Principal{}, err
@@ -223,6 +226,26 @@ func (g *Gateway) identifyAPI(ctx context.Context, r *http.Request, user string)
 		}
 		pr.App = app
 	}
+	return pr, nil
+}
+
+// sessionPrincipal is the signed-in user behind a session token from
+// Palisade's own page. The session is looked up on every use, so a revoked
+// session stops working on the next request.
+func (g *Gateway) sessionPrincipal(ctx context.Context, cred string) (identity.Principal, error) {
+	app, sid, err := g.tokens.VerifySession(cred)
+	if err != nil {
+		return identity.Principal{}, err
+	}
+	if g.signin == nil {
+		return identity.Principal{}, identity.ErrInvalidCredential
+	}
+	s, err := g.signin.Lookup(ctx, sid)
+	if err != nil {
+		return identity.Principal{}, err
+	}
+	pr := s.Principal
+	pr.App = app
 	return pr, nil
 }
 

@@ -159,3 +159,78 @@ func randomHex(n int) string {
 // RandomID returns a random identifier with the given prefix, for
 // conversation and user ids.
 func RandomID(prefix string) string { return prefix + randomHex(12) }
+
+// sessionAudience marks the short-lived tokens that let Palisade's own
+// page call the API on behalf of a browser session.
+const sessionAudience = "palisade:session"
+
+type sessionClaims struct {
+	jwt.Claims
+	App string `json:"app"`
+	SID string `json:"sid"`
+}
+
+// IssueSession returns a token for the browser session sid, through app,
+// that lives for ttl. It names the session only: every use looks the
+// session up, so revoking the session stops the token at once.
+func (t *Tokens) IssueSession(app, sid string, ttl time.Duration) (string, time.Time, error) {
+	now := t.now()
+	exp := now.Add(ttl)
+	cl := sessionClaims{
+		Claims: jwt.Claims{Issuer: tokenIssuer, Audience: jwt.Audience{sessionAudience}, IssuedAt: jwt.NewNumericDate(now),
+			Expiry: jwt.NewNumericDate(exp), ID: randomHex(12)},
+		App: app, SID: sid,
+	}
+	s, err := jwt.Signed(t.signer).Claims(cl).Serialize()
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("identity: sign session token: %w", err)
+	}
+	return s, exp, nil
+}
+
+// VerifySession checks a session token and returns its app and session
+// id. Returns ErrTokenExpired or ErrInvalidCredential.
+func (t *Tokens) VerifySession(raw string) (app, sid string, err error) {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS256})
+	if err != nil {
+		return "", "", ErrInvalidCredential
+	}
+	var cl sessionClaims
+	if err := tok.Claims(t.key, &cl); err != nil {
+		return "", "", ErrInvalidCredential
+	}
+	err = cl.Claims.ValidateWithLeeway(jwt.Expected{Issuer: tokenIssuer, AnyAudience: jwt.Audience{sessionAudience}, Time: t.now()}, 5*time.Second)
+	switch {
+	case errors.Is(err, jwt.ErrExpired):
+		return "", "", ErrTokenExpired
+	case err != nil || cl.App == "" || cl.SID == "" || cl.Expiry == nil:
+		return "", "", ErrInvalidCredential
+	}
+	return cl.App, cl.SID, nil
+}
+
+// IsSessionToken reports, without verifying it, whether raw claims to be
+// a session token (to pick the verifier that will check it).
+func IsSessionToken(raw string) bool {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 || len(parts[1]) > 8<<10 {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	var c struct {
+		Aud any `json:"aud"`
+	}
+	if json.Unmarshal(b, &c) != nil {
+		return false
+	}
+	switch a := c.Aud.(type) {
+	case string:
+		return a == sessionAudience
+	case []any:
+		return len(a) == 1 && a[0] == sessionAudience
+	}
+	return false
+}

@@ -190,3 +190,16 @@ func fieldAction(body []byte) string {
 	}
 	return ""
 }
+
+// BrowserSignIn plays a browser through the provider's login form: it
+// opens authURL (an authorization request made by any relying party),
+// answers the password and TOTP steps, and returns the URL of the redirect
+// that begins with stopAt (the relying party's callback, with its code and
+// state). client must keep cookies and must not follow redirects itself.
+// Tests and the demo use it to sign in through the real flow.
+func BrowserSignIn(ctx context.Context, client *http.Client, authURL, stopAt, username, password, totpCode string) (*url.URL, error) {
+	if client == nil || client.Jar == nil || client.CheckRedirect == nil {
+		return nil, errors.New("localidp: browser sign-in needs a client with a cookie jar that does not follow redirects")
+	}
+	return browserSignIn(ctx, client, authURL, stopAt, username, password, totpCode)
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/identity/bearer"
+	"github.com/palisade-gw/palisade/internal/identity/localidp"
+	"github.com/palisade-gw/palisade/internal/identity/signin"
+	"github.com/palisade-gw/palisade/internal/store"
+)
+
+// localAudience is the audience of the built-in provider's access tokens
+// for Palisade's API.
+const localAudience = "palisade"
+
+// Store key names of identity secrets shared by every replica.
+const (
+	consoleSecretKey = "console-client-secret"
+	cookieKeyName    = "session-cookie-key"
+	sealKeyName      = "session-seal-key"
+)
+
+// identityParts are the wired identity components.
+type identityParts struct {
+	users  *identity.AccessTokens
+	signin *signin.Service
+	idp    http.Handler
+	// local is the built-in provider, when on.
+	local *localidp.Provider
+}
+
+// buildIdentity wires the built-in identity provider, the access-token
+// verifier for every issuer, and browser sign-in.
+func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec audit.Recorder, log *slog.Logger) (*identityParts, error) {
+	parts := &identityParts{}
+	client := &http.Client{Timeout: 15 * time.Second}
+	var issuers []bearer.Issuer
+	var rules []identity.IssuerClaims
+	var providers []signin.Provider
+	public := cfg.Server.PublicURL
+
+	if cfg.Identity.Local.On() {
+		issuer := public + "/idp"
+		secret, err := randomSecret(ctx, st, consoleSecretKey, 32)
+		if err != nil {
+			return nil, err
+		}
+		clients, err := localClients(cfg, public, string(secret))
+		if err != nil {
+			return nil, err
+		}
+		p, err := localidp.New(localidp.Options{
+			Issuer: issuer, Store: st, Clients: clients,
+			AccessTokenTTL: cfg.Identity.Local.AccessTokenTTL.D(), RefreshTokenTTL: cfg.Identity.Local.RefreshTokenTTL.D(),
+			OnSignIn: func(ctx context.Context, ev localidp.SignInEvent) {
+				outcome := audit.OutcomeSuccess
+				if !ev.Success {
+					outcome = audit.OutcomeDenied
+				}
+				if _, err := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.TypeIdPLogin, Outcome: outcome,
+					Actor: config.LocalIssuer + ":" + ev.Username, Data: map[string]any{"client_id": ev.ClientID, "step": ev.Step,
+						"reason": ev.Reason, "amr": ev.AMR, "remote_addr": ev.RemoteAddr}}); err != nil {
+					log.Error("could not record a sign-in at the built-in identity provider", "err", err)
+				}
+			},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("built-in identity provider: %w", err)
+		}
+		parts.local, parts.idp = p, p.Handler()
+		// Palisade reaches its own provider in process: no network
+		// round trip, and it works whatever the public URL resolves to.
+		client.Transport = &inProcess{prefix: issuer + "/", h: parts.idp, next: http.DefaultTransport}
+		rule := identity.IssuerClaims{Name: config.LocalIssuer, Issuer: issuer, NameClaim: "name", GroupsClaim: "groups",
+			RolesClaim: "roles", MFAAMR: []string{"otp", "mfa"}}
+		rules = append(rules, rule)
+		issuers = append(issuers, bearer.Issuer{Issuer: issuer, JWKSURL: issuer + "/keys", Audiences: []string{localAudience},
+			Algorithms: []jose.SignatureAlgorithm{jose.ES256, jose.RS256}})
+		providers = append(providers, signin.Provider{Claims: rule, DisplayName: "Palisade account",
+			ClientID: config.ConsoleClientID, ClientSecret: string(secret),
+			Scopes: []string{"openid", "profile", "email", localidp.ScopeGroups, "offline_access"}})
+	}
+	for _, is := range cfg.Identity.Issuers {
+		var algs []jose.SignatureAlgorithm
+		for _, a := range is.Algorithms {
+			algs = append(algs, jose.SignatureAlgorithm(a))
+		}
+		issuers = append(issuers, bearer.Issuer{
+			Issuer: is.Issuer, JWKSURL: is.JWKSURL, Audiences: is.Audiences, Algorithms: algs,
+			Leeway: is.Leeway.D(), RequireATJWT: is.RequireATJWT,
+		})
+		rule := identity.IssuerClaims{
+			Name: is.Name, Issuer: is.Issuer, NameClaim: is.Claims.Name, GroupsClaim: is.Claims.Groups,
+			RolesClaim: is.Claims.Roles, MFAAMR: is.MFA.AMR, MFAACR: is.MFA.ACR, DeviceClaim: is.Claims.DeviceCompliant,
+		}
+		rules = append(rules, rule)
+		if si := is.SignIn; si != nil {
+			providers = append(providers, signin.Provider{Claims: rule, DisplayName: si.DisplayName,
+				ClientID: si.ClientID, ClientSecret: si.ClientSecret, Scopes: si.Scopes})
+		}
+	}
+	if len(issuers) > 0 {
+		v, err := bearer.New(issuers, bearer.WithHTTPClient(client))
+		if err != nil {
+			return nil, fmt.Errorf("identity providers: %w", err)
+		}
+		clientApps := map[string]string{}
+		for _, a := range cfg.Apps {
+			for _, id := range a.ClientIDs {
+				clientApps[id] = a.Name
+			}
+		}
+		if parts.users, err = identity.NewAccessTokens(v, rules, clientApps); err != nil {
+			return nil, err
+		}
+	}
+	if len(providers) > 0 {
+		cookieKey, err := randomSecret(ctx, st, cookieKeyName, 64)
+		if err != nil {
+			return nil, err
+		}
+		sealKey, err := randomSecret(ctx, st, sealKeyName, 32)
+		if err != nil {
+			return nil, err
+		}
+		parts.signin, err = signin.New(signin.Options{
+			Providers: providers, Store: st, CookieKey: cookieKey, SealKey: sealKey, PublicURL: public,
+			Lifetime: cfg.Identity.Sessions.Lifetime.D(), IdleTimeout: cfg.Identity.Sessions.IdleTimeout.D(),
+			HTTPClient: client, Record: signInRecorder(rec),
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return parts, nil
+}
+
+// localClients are the built-in provider's clients: Palisade's own page,
+// and the configured ones.
+func localClients(cfg *config.Config, public, consoleSecret string) ([]localidp.Client, error) {
+	hash, err := localidp.HashClientSecret(consoleSecret)
+	if err != nil {
+		return nil, err
+	}
+	out := []localidp.Client{{
+		ID: config.ConsoleClientID, SecretHash: hash, RedirectURIs: []string{public + "/auth/callback"},
+		PostLogoutRedirectURIs: []string{public + "/"}, Audiences: []string{localAudience},
+	}}
+	for _, c := range cfg.Identity.Local.Clients {
+		lc := localidp.Client{ID: c.ID, RedirectURIs: c.RedirectURIs, Public: c.Secret == "", Audiences: []string{localAudience}}
+		if c.Secret != "" {
+			if lc.SecretHash, err = localidp.HashClientSecret(c.Secret); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, lc)
+	}
+	return out, nil
+}
+
+// signInRecorder writes sign-in events to the audit log.
+func signInRecorder(rec audit.Recorder) func(context.Context, signin.Event) (string, error) {
+	return func(ctx context.Context, ev signin.Event) (string, error) {
+		typ, outcome := audit.TypeSignIn, audit.OutcomeSuccess
+		switch ev.Type {
+		case "signin_failed":
+			typ, outcome = audit.TypeSignInFailed, audit.OutcomeDenied
+		case "logout":
+			typ = audit.TypeLogout
+		case "session_revoked":
+			typ = audit.TypeSessionRevoked
+		}
+		data := map[string]any{"provider": ev.Provider}
+		if ev.SessionID != "" {
+			// The session id is the hash of the cookie secret; keep a
+			// prefix, enough to correlate events, not to use.
+			data["session"] = ev.SessionID[:min(16, len(ev.SessionID))]
+		}
+		if ev.Code != "" {
+			data["code"] = ev.Code
+		}
+		if ev.Reason != "" {
+			data["reason"] = ev.Reason
+		}
+		if ev.Type == "session_revoked" {
+			data["count"] = ev.Count
+		}
+		return rec.Record(ctx, audit.Event{Type: typ, Outcome: outcome, Actor: ev.User, Data: data})
+	}
+}
+
+// randomSecret returns the store key name, creating n random bytes on
+// first use (shared by every replica).
+func randomSecret(ctx context.Context, st store.Store, name string, n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if name == consoleSecretKey {
+		b = []byte(hex.EncodeToString(b)[:n])
+	}
+	v, err := st.LoadOrCreateKey(ctx, name, b)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// inProcess serves requests for one URL prefix with a handler in this
+// process and sends the rest to next.
+type inProcess struct {
+	prefix string
+	h      http.Handler
+	next   http.RoundTripper
+}
+
+// RoundTrip implements http.RoundTripper.
+func (t *inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.HasPrefix(req.URL.String(), t.prefix) {
+		return t.next.RoundTrip(req)
+	}
+	in := req.Clone(req.Context())
+	in.RequestURI = req.URL.RequestURI()
+	in.RemoteAddr = "127.0.0.1:0"
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, in)
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}

@@ -16,6 +16,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
 	"github.com/palisade-gw/palisade/internal/browsertest"
 	"github.com/palisade-gw/palisade/internal/identity/localidp"
 )
@@ -23,6 +26,9 @@ import (
 // consoleServer runs the served configuration of the demo's shape (the
 // built-in identity provider, an HR agent with the HR-staff document, roles
 // for employees and HR staff, a page app) and returns its URL and config.
+// miaSecret is the TOTP secret of the test user mia.
+var miaSecret string
+
 func consoleServer(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -46,6 +52,9 @@ identity:
 roles:
   - {name: employee, members: {all_users: true}, permissions: {agents: [hr-helpdesk]}}
   - {name: hr-staff, members: {groups: ["local:hr"]}, permissions: {knowledge: [hr-confidential]}}
+access:
+  policies:
+    - {name: managers-need-mfa, when: '"local:managers" in groups', action: require_mfa, max_auth_age: 1h}
 `, ln.Addr().String(), filepath.Join(dir, "data"))
 	path := filepath.Join(dir, "palisade.yaml")
 	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
@@ -67,11 +76,22 @@ roles:
 	for _, u := range []localidp.NewUser{
 		{Username: "hana", DisplayName: "Hana Kobayashi", Groups: []string{"staff", "hr"}},
 		{Username: "alice", DisplayName: "Alice Moreau", Groups: []string{"staff"}},
+		{Username: "mia", DisplayName: "Mia Laurent", Groups: []string{"staff", "managers"}},
+		{Username: "max", DisplayName: "Max Weber", Groups: []string{"staff", "managers"}},
 	} {
 		if _, err := d.AddUser(ctx, u, "a long enough password"); err != nil {
 			t.Fatal(err)
 		}
 	}
+	otpURL, err := d.EnrollTOTP(ctx, "mia", "Palisade test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := otp.NewKeyFromURL(otpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	miaSecret = key.Secret()
 	st.Close()
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -158,6 +178,35 @@ func TestConsoleInBrowser(t *testing.T) {
 	if hana.Count("#signin-local") != 1 {
 		t.Error("after signing out the start page does not offer sign-in")
 	}
+	// Step-up: managers need a multi-factor sign-in. max signed in with a
+	// password only: he is refused with mfa_required and offered a new
+	// sign-in that asks for it.
+	max := browsertest.New(t)
+	signIn(max, "max")
+	if a := ask(max, "How many days of annual leave do I get?"); !strings.Contains(a, "mfa_required") {
+		t.Errorf("a manager without MFA: %q", a)
+	}
+	if max.Count("#stepup") != 1 {
+		t.Error("no step-up sign-in is offered")
+	}
+	// mia has TOTP, so her
+	// sign-in through the form is one; the policy is satisfied.
+	mia := browsertest.New(t)
+	mia.Navigate(base + "/")
+	mia.ClickAndWait("#signin-local")
+	mia.Fill("#username", "mia")
+	mia.Fill("#password", "a long enough password")
+	mia.ClickAndWait("button[type=submit]")
+	code, err := totp.GenerateCode(miaSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mia.Fill("#code", code)
+	mia.ClickAndWait("button[type=submit]")
+	if a := ask(mia, "How many days of annual leave do I get?"); strings.Contains(a, "mfa_required") || !strings.Contains(a, "days") {
+		t.Errorf("a manager signed in with TOTP: %q", a)
+	}
+
 	if v := append(hana.CSPViolations(), alice.CSPViolations()...); len(v) != 0 {
 		t.Errorf("CSP violations on the pages: %v", v)
 	}

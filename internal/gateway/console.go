@@ -61,6 +61,8 @@ type consoleView struct {
 	Groups    []string
 	Roles     []string
 	ChatApp   string
+	// Provider is the session's identity provider, for step-up sign-in.
+	Provider string
 }
 
 // consoleHome serves the start page: the sign-in options, or who is signed
@@ -72,6 +74,7 @@ func (g *Gateway) consoleHome(w http.ResponseWriter, r *http.Request) {
 		pr.App = g.sessionApp
 		v.User, v.Name, v.MFA, v.Groups = pr.User(), pr.Name, pr.MFA, pr.Groups
 		v.Roles = g.pipe.Policy.Grants(pr).Roles()
+		v.Provider = s.Provider
 		if v.Name == "" {
 			v.Name = pr.Subject
 		}

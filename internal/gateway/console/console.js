@@ -53,12 +53,29 @@ async function ask(ev) {
     const body = await r.json();
     if (!r.ok) {
       show("answer", body.error.code + ": " + body.error.message + " (audit event " + body.error.audit_event_id + ")", true);
+      if (body.error.code === "mfa_required") offerStepUp(r.headers.get("WWW-Authenticate") || "");
       return;
     }
     show("answer", body.choices[0].message.content, false);
   } catch (e) {
     show("answer", String(e.message || e), true);
   }
+}
+
+// offerStepUp links to a new sign-in that asks the provider for what the
+// RFC 9470 challenge names (acr_values, max_age).
+function offerStepUp(challenge) {
+  const form = document.getElementById("chat");
+  const params = new URLSearchParams({ provider: form.dataset.provider, return_to: "/" });
+  const acr = /acr_values="([^"]*)"/.exec(challenge);
+  const age = /max_age="?(\d+)/.exec(challenge);
+  if (acr) params.set("acr_values", acr[1]);
+  params.set("max_age", age ? age[1] : "0");
+  const a = document.createElement("a");
+  a.id = "stepup";
+  a.href = "/auth/login?" + params.toString();
+  a.textContent = "Sign in again with a second factor";
+  document.getElementById("answer").append(document.createElement("br"), a);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -33,7 +33,7 @@ type corpIDP struct {
 	srv *httptest.Server
 }
 
-func newCorpIDP(t *testing.T) *corpIDP {
+func newCorpIDP(t testing.TB) *corpIDP {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -49,7 +49,7 @@ func newCorpIDP(t *testing.T) *corpIDP {
 }
 
 // token signs an access token for sub with extra claims.
-func (p *corpIDP) token(t *testing.T, sub string, extra map[string]any) string {
+func (p *corpIDP) token(t testing.TB, sub string, extra map[string]any) string {
 	t.Helper()
 	now := time.Now()
 	claims := map[string]any{"iss": corpIssuer, "aud": corpAudience, "sub": sub, "iat": now.Unix(), "exp": now.Add(10 * time.Minute).Unix()}
@@ -75,7 +75,7 @@ func (p *corpIDP) token(t *testing.T, sub string, extra map[string]any) string {
 // withUsers configures the corp issuer, a "spa" app known by its client
 // id, and roles: every corp user uses echo; the hr group reads
 // hr-confidential and uses slow.
-func withUsers(t *testing.T, p *corpIDP) func(*Options) {
+func withUsers(t testing.TB, p *corpIDP) func(*Options) {
 	return func(o *Options) {
 		v, err := bearer.New([]bearer.Issuer{{Issuer: corpIssuer, JWKSURL: p.srv.URL, Audiences: []string{corpAudience}, Algorithms: []jose.SignatureAlgorithm{jose.RS256}}},
 			bearer.WithHTTPClient(p.srv.Client()))

@@ -14,6 +14,7 @@ package bearer
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,6 +95,8 @@ type Verifier struct {
 	// algs is the union of the issuers' allow-lists, for parsing.
 	algs []jose.SignatureAlgorithm
 	now  func() time.Time
+	// cache remembers recently verified tokens (see cacheTTL).
+	cache *verifiedCache
 }
 
 type issuer struct {
@@ -122,7 +125,7 @@ func WithHTTPClient(c *http.Client) Option {
 // New returns a Verifier for the issuers. It fetches no keys until the
 // first token arrives.
 func New(issuers []Issuer, opts ...Option) (*Verifier, error) {
-	v := &Verifier{issuers: make(map[string]*issuer, len(issuers)), now: time.Now}
+	v := &Verifier{issuers: make(map[string]*issuer, len(issuers)), now: time.Now, cache: newVerifiedCache()}
 	o := options{client: &http.Client{Timeout: 10 * time.Second}}
 	for _, opt := range opts {
 		opt(v, &o)
@@ -209,7 +212,10 @@ type stdClaims struct {
 	ACR      any
 }
 
-// Verify checks token and returns its claims. Every failure is an
+// Verify checks token and returns its claims, which the caller must not
+// modify (they may be shared with other calls for the same token). A token
+// verified in the last minute is not checked again until then (or until it
+// expires, if sooner). Every failure is an
 // *apperr.Error with code invalid_token or token_expired.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(token) > maxTokenBytes {
@@ -221,6 +227,20 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 	if len(v.algs) == 0 {
 		return nil, refuse(ErrInvalidToken, "no issuer is configured")
 	}
+	key := sha256.Sum256([]byte(token))
+	if cl, ok := v.cache.get(key, v.now()); ok {
+		return cl, nil
+	}
+	cl, err := v.verify(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	v.cache.put(key, cl, v.now())
+	return cl, nil
+}
+
+// verify checks token fully: header, key, signature and claims.
+func (v *Verifier) verify(ctx context.Context, token string) (*Claims, error) {
 	tok, err := jwt.ParseSigned(token, v.algs)
 	if err != nil {
 		return nil, refuse(ErrInvalidToken, "parse: %w", err)

@@ -462,12 +462,51 @@ func BenchmarkVerify(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := f.v.Verify(ctx, tok); err != nil {
+				if _, err := f.v.verify(ctx, tok); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
+	b.Run("cached", func(b *testing.B) {
+		f := newFixture(b, nil)
+		tok := sign(b, rsaKey, jose.RS256, "rsa-1", f.claims(), nil)
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := f.v.Verify(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// Ensure a verified token is trusted from the cache for at most cacheTTL
+// (then its signature is checked again) and never past its own expiry.
+func TestVerifiedCache(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	tok := sign(t, rsaKey, jose.RS256, "rsa-1", f.claims(), nil)
+	if _, err := f.v.Verify(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	key := sha256.Sum256([]byte(tok))
+	if _, ok := f.v.cache.get(key, f.clk.now().Add(cacheTTL-time.Second)); !ok {
+		t.Fatal("a token verified just now is not cached")
+	}
+	if _, ok := f.v.cache.get(key, f.clk.now().Add(cacheTTL)); ok {
+		t.Fatal("a token is trusted from the cache longer than cacheTTL")
+	}
+	next, _ := rsa.GenerateKey(rand.Reader, 2048)
+	f.idp.setKeys(pub(next, "rsa-2", jose.RS256))
+	f.clk.add(DefaultCooldown + time.Second)
+	short := sign(t, next, jose.RS256, "rsa-2", with(f.claims(), "exp", f.clk.now().Add(10*time.Second).Unix()), nil)
+	if _, err := f.v.Verify(ctx, short); err != nil {
+		t.Fatal(err)
+	}
+	f.clk.add(10*time.Second + DefaultLeeway + time.Second)
+	_, err := f.v.Verify(ctx, short)
+	wantRefused(t, err, apperr.CodeTokenExpired)
 }
 
 // Ensure several issuers each verify with their own keys and rules: a

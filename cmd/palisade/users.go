@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/identity/localidp"
 	"github.com/palisade-gw/palisade/internal/store"
 )
@@ -34,7 +35,7 @@ give them on standard input or with --password-file.`,
 
 	// withDirectory opens the store and the user directory for one
 	// command.
-	withDirectory := func(cmd *cobra.Command, fn func(ctx context.Context, dir *localidp.Directory) error) error {
+	withDirectory := func(cmd *cobra.Command, fn func(ctx context.Context, dir *localidp.Directory, st store.Store) error) error {
 		cfg, err := loadConfig(path)
 		if err != nil {
 			return &exitError{code: 1, err: err}
@@ -49,7 +50,7 @@ give them on standard input or with --password-file.`,
 		if err != nil {
 			return err
 		}
-		return fn(ctx, dir)
+		return fn(ctx, dir, st)
 	}
 
 	var name, email, groups, passwordFile, issuer string
@@ -63,7 +64,7 @@ give them on standard input or with --password-file.`,
 			if err != nil {
 				return err
 			}
-			return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory) error {
+			return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory, st store.Store) error {
 				a, err := dir.AddUser(ctx, localidp.NewUser{
 					Username: args[0], DisplayName: name, Email: email, Groups: splitList(groups),
 				}, password)
@@ -93,7 +94,7 @@ give them on standard input or with --password-file.`,
 		Short: "List the users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory) error {
+			return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory, st store.Store) error {
 				as, err := dir.Accounts(ctx)
 				if err != nil {
 					return err
@@ -127,11 +128,22 @@ give them on standard input or with --password-file.`,
 			Short: short,
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory) error {
+				return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory, st store.Store) error {
 					if err := dir.SetDisabled(ctx, args[0], disabled); err != nil {
 						return userError(err)
 					}
-					fmt.Fprintf(s.out, "user %s %sd\n", strings.ToLower(strings.TrimSpace(args[0])), use)
+					name := strings.ToLower(strings.TrimSpace(args[0]))
+					fmt.Fprintf(s.out, "user %s %sd\n", name, use)
+					if !disabled {
+						return nil
+					}
+					// A disabled user's browser sessions end now, not at
+					// their next token refresh.
+					n, err := revokeSessions(ctx, st, store.SessionFilter{Issuer: config.LocalIssuer, Subject: name}, "user disabled")
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(s.out, "%d session(s) revoked\n", n)
 					return nil
 				})
 			},
@@ -149,7 +161,7 @@ give them on standard input or with --password-file.`,
 			if err != nil {
 				return err
 			}
-			return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory) error {
+			return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory, st store.Store) error {
 				if err := dir.SetPassword(ctx, args[0], password); err != nil {
 					return userError(err)
 				}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisade-gw/palisade/internal/store"
+	"github.com/palisade-gw/palisade/internal/store/sqlite"
+)
+
+// Ensure `sessions revoke` and `users disable` end a user's sessions in
+// the store (every replica sees it on the next request) and record it.
+func TestSessionsRevoke(t *testing.T) {
+	cfg, db := usersConfig(t)
+	ctx := context.Background()
+	if err := os.MkdirAll(filepath.Dir(db), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for _, se := range []store.Session{
+		{ID: "s1", Issuer: "local", Subject: "alice", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)},
+		{ID: "s2", Issuer: "local", Subject: "alice", SID: "idp-1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)},
+		{ID: "s3", Issuer: "local", Subject: "bob", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)},
+	} {
+		if err := st.CreateSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+
+	for _, bad := range [][]string{{"sessions", "revoke", "-c", cfg}, {"sessions", "revoke", "-c", cfg, "--user", "alice"},
+		{"sessions", "revoke", "-c", cfg, "--user", "local:alice", "--provider-session", "local:x"}} {
+		if code, _, _ := runCLI(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+	code, out, errOut := runCLI(t, "sessions", "revoke", "-c", cfg, "--user", "local:alice")
+	if code != 0 || !strings.Contains(out, "2 session(s) revoked") {
+		t.Fatalf("revoke: %d %q %q", code, out, errOut)
+	}
+	if code, out, _ = runCLIIn(t, "a long enough password\n", "users", "add", "bob", "-c", cfg); code != 0 {
+		t.Fatalf("users add: %d %s", code, out)
+	}
+	code, out, errOut = runCLI(t, "users", "disable", "bob", "-c", cfg)
+	if code != 0 || !strings.Contains(out, "1 session(s) revoked") {
+		t.Fatalf("users disable: %d %q %q", code, out, errOut)
+	}
+
+	st, err = sqlite.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, id := range []string{"s1", "s2", "s3"} {
+		se, err := st.GetSession(ctx, id)
+		if err != nil || se.RevokedAt.IsZero() {
+			t.Errorf("session %s: revoked at %v, %v", id, se.RevokedAt, err)
+		}
+	}
+	evs, err := st.ListAuditEvents(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := 0
+	for _, ev := range evs {
+		if ev.Type == "auth.session_revoked" {
+			revoked++
+		}
+	}
+	if revoked != 2 {
+		t.Errorf("%d session revocation events, want 2", revoked)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/store"
 	"github.com/palisade-gw/palisade/internal/store/sqlite"
 )
@@ -77,5 +78,27 @@ func TestSessionsRevoke(t *testing.T) {
 	}
 	if revoked != 2 {
 		t.Errorf("%d session revocation events, want 2", revoked)
+	}
+}
+
+// Ensure `tokens revoke` records a revocation the gateway checks, and
+// refuses an ambiguous request.
+func TestTokensRevoke(t *testing.T) {
+	cfg, db := usersConfig(t)
+	if code, _, _ := runCLI(t, "tokens", "revoke", "-c", cfg, "--app", "web"); code != 2 {
+		t.Errorf("--app without --user: exit %d, want 2", code)
+	}
+	code, out, errOut := runCLI(t, "tokens", "revoke", "-c", cfg, "--app", "web", "--user", "dl_alice")
+	if code != 0 || !strings.Contains(out, "revoked") {
+		t.Fatalf("revoke: %d %q %q", code, out, errOut)
+	}
+	st, err := sqlite.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	before, err := st.TokensRevokedBefore(context.Background(), identity.UserRevocationKey("web", "dl_alice"))
+	if err != nil || before.IsZero() || time.Since(before) > time.Minute {
+		t.Errorf("revoked before %v, %v", before, err)
 	}
 }

@@ -126,6 +126,7 @@ const (
 	CodePolicyDenied        = "policy_denied"
 	CodeMFARequired         = "mfa_required"
 	CodeSessionEnded        = "session_ended"
+	CodeTokenRevoked        = "token_revoked"
 	CodeLoginStateInvalid   = "login_state_invalid"
 	CodeSignInFailed        = "signin_failed"
 	CodeIdPUnavailable      = "idp_unavailable"

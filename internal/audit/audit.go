@@ -36,6 +36,7 @@ const (
 	TypeIdPLogin       = "auth.idp_login"
 	TypeLogout         = "auth.logout"
 	TypeSessionRevoked = "auth.session_revoked"
+	TypeTokenRevoked   = "token.revoked"
 )
 
 // Outcomes of audited actions.

@@ -68,7 +68,7 @@ func (g *Gateway) dlIdentify(r *http.Request, allowQueryToken bool) (dlCaller, e
 	if app, err := g.apps.Authenticate(r.Context(), cred); err == nil {
 		c = dlCaller{Principal: identity.Principal{Kind: identity.KindApp, App: app}, secret: true}
 	} else {
-		tc, err := g.tokens.Verify(cred)
+		tc, err := g.directLineToken(r.Context(), cred)
 		if errors.Is(err, identity.ErrTokenExpired) {
 			// Direct Line reports an expired token as 403, which is how
 			// its clients (Web Chat) recognise expiry.
@@ -84,6 +84,24 @@ func (g *Gateway) dlIdentify(r *http.Request, allowQueryToken bool) (dlCaller, e
 		return c, err
 	}
 	return c, nil
+}
+
+// directLineToken verifies a Direct Line token and refuses one issued
+// before its user or its conversation was revoked. If revocations cannot
+// be read, the token is refused (fail closed).
+func (g *Gateway) directLineToken(ctx context.Context, cred string) (identity.TokenClaims, error) {
+	tc, err := g.tokens.Verify(cred)
+	if err != nil {
+		return tc, err
+	}
+	before, err := g.store.TokensRevokedBefore(ctx, tc.RevocationKeys()...)
+	if err != nil {
+		return tc, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "Token revocations cannot be checked now, so the request was refused.")
+	}
+	if !before.IsZero() && !tc.IssuedAt.After(before) {
+		return tc, identity.ErrTokenRevoked
+	}
+	return tc, nil
 }
 
 // checkOrigin refuses browser requests from origins the app has not

@@ -202,3 +202,44 @@ func TestDirectLineStream(t *testing.T) {
 		t.Fatalf("after shutdown: %v", err)
 	}
 }
+
+// Ensure a Direct Line token is refused (401 token_revoked, recorded)
+// once its user or its conversation is revoked, including for refresh,
+// while tokens issued afterwards work.
+func TestDirectLineTokenRevocation(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	gen := func(user string) dlConv {
+		t.Helper()
+		resp, body := e.do(t, "POST", "/v3/directline/tokens/generate", webSecret, "application/json", `{"user":{"id":"`+user+`"}}`)
+		if resp.StatusCode != 200 {
+			t.Fatalf("generate: %d %s", resp.StatusCode, body)
+		}
+		return decode[dlConv](t, body)
+	}
+	alice, bob := gen("dl_alice"), gen("dl_bob")
+	if err := e.store.RevokeTokens(ctx, identity.UserRevocationKey("web", "dl_alice"), time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/v3/directline/conversations", "/v3/directline/tokens/refresh"} {
+		resp, body := e.do(t, "POST", path, alice.Token, "", "")
+		if resp.StatusCode != 401 || !strings.Contains(string(body), `"token_revoked"`) || !strings.Contains(string(body), "ev_") {
+			t.Errorf("%s with a revoked token: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	if resp, body := e.do(t, "POST", "/v3/directline/conversations", bob.Token, "", ""); resp.StatusCode != 201 {
+		t.Errorf("another user's token: %d %s", resp.StatusCode, body)
+	}
+	// Revoking bob's conversation ends his token too; through /v1 as well.
+	if err := e.store.RevokeTokens(ctx, identity.ConversationRevocationKey(bob.ConversationID), time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := e.do(t, "GET", "/v1/models", bob.Token, "", ""); resp.StatusCode != 401 || !strings.Contains(string(body), "token_revoked") {
+		t.Errorf("/v1 with a revoked conversation's token: %d %s", resp.StatusCode, body)
+	}
+	time.Sleep(1100 * time.Millisecond) // tokens carry whole seconds
+	again := gen("dl_alice")
+	if resp, body := e.do(t, "POST", "/v3/directline/conversations", again.Token, "", ""); resp.StatusCode != 201 {
+		t.Errorf("a token issued after the revocation: %d %s", resp.StatusCode, body)
+	}
+}

@@ -202,7 +202,7 @@ func (g *Gateway) identifyAPI(ctx context.Context, r *http.Request, user string)
 		if identity.IsSessionToken(cred) {
 			return g.sessionPrincipal(ctx, cred)
 		}
-		c, err := g.tokens.Verify(cred)
+		c, err := g.directLineToken(ctx, cred)
 		if err != nil {
 			return identity.Principal{}, err
 		}

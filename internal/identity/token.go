@@ -62,7 +62,29 @@ type TokenClaims struct {
 	Name           string
 	ConversationID string
 	Expiry         time.Time
+	// IssuedAt is when the token was issued (whole seconds), for
+	// revocation.
+	IssuedAt time.Time
 }
+
+// RevocationKeys are the keys under which a Direct Line token can be
+// revoked (store.Revocations): all tokens of one user of one app, or all
+// tokens of one conversation.
+func (c TokenClaims) RevocationKeys() []string {
+	return []string{UserRevocationKey(c.App, c.Subject), ConversationRevocationKey(c.ConversationID)}
+}
+
+// UserRevocationKey names the Direct Line tokens of one user of one app.
+func UserRevocationKey(app, user string) string { return "directline-user:" + app + ":" + user }
+
+// ConversationRevocationKey names the Direct Line tokens of one
+// conversation.
+func ConversationRevocationKey(conv string) string { return "directline-conversation:" + conv }
+
+// ErrTokenRevoked refuses a token issued before its user or conversation
+// was revoked.
+var ErrTokenRevoked = &apperr.Error{Kind: apperr.KindUnauthenticated, Code: apperr.CodeTokenRevoked,
+	Message: "This token has been revoked; get a new one."}
 
 type dlClaims struct {
 	jwt.Claims
@@ -133,10 +155,11 @@ func (t *Tokens) Verify(raw string) (TokenClaims, error) {
 	case err != nil:
 		return TokenClaims{}, apperr.Wrap(err, apperr.KindUnauthenticated, apperr.CodeInvalidCredential, "%s", ErrInvalidCredential.Message)
 	}
-	if cl.App == "" || cl.Conv == "" || cl.Expiry == nil {
+	if cl.App == "" || cl.Conv == "" || cl.Expiry == nil || cl.IssuedAt == nil {
 		return TokenClaims{}, ErrInvalidCredential
 	}
-	return TokenClaims{App: cl.App, Subject: cl.Subject, Name: cl.Name, ConversationID: cl.Conv, Expiry: cl.Expiry.Time()}, nil
+	return TokenClaims{App: cl.App, Subject: cl.Subject, Name: cl.Name, ConversationID: cl.Conv, Expiry: cl.Expiry.Time(),
+		IssuedAt: cl.IssuedAt.Time()}, nil
 }
 
 // NewKey returns 32 random bytes for a token key.

@@ -87,3 +87,19 @@ func (f SessionFilter) ValidFilter() bool {
 	}
 	return f.Issuer != "" && (f.Subject != "" || f.SID != "")
 }
+
+// Revocations refuse tokens that Palisade issued before a point in time,
+// for a key such as one user of one app, or one conversation: tokens carry
+// no server state, so revoking them means remembering, until they would
+// have expired anyway, that those issued earlier no longer count.
+type Revocations interface {
+	// RevokeTokens records that tokens for key issued before before are
+	// refused; the record is kept until expires. A later call for the
+	// same key keeps the later times.
+	RevokeTokens(ctx context.Context, key string, before, expires time.Time) error
+	// TokensRevokedBefore returns the latest revocation time among keys,
+	// or the zero time when none of them is revoked.
+	TokensRevokedBefore(ctx context.Context, keys ...string) (time.Time, error)
+	// DeleteExpiredRevocations removes records that expired before t.
+	DeleteExpiredRevocations(ctx context.Context, t time.Time) (int, error)
+}

@@ -251,6 +251,7 @@ type Store interface {
 	Users
 	Sessions
 	Tickets
+	Revocations
 	// Ping reports whether the database answers; it wraps ErrUnavailable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

@@ -19,6 +19,7 @@ var sessionTests = []subTest{
 	{"DeleteExpired", testSessionDeleteExpired},
 	{"TicketOnce", testTicketOnce},
 	{"TicketExpiry", testTicketExpiry},
+	{"Revocations", testRevocations},
 }
 
 // sessionStore is what the session tests need: a store that also keeps
@@ -261,5 +262,41 @@ func testTicketExpiry(t *testing.T, s store.Store) {
 	}
 	if _, err := ss.TakeTicket(ctx, "t4", at); err != nil {
 		t.Errorf("live ticket: %v", err)
+	}
+}
+
+// Ensure token revocations keep the latest time per key, answer the latest
+// among several keys, and are purged once expired.
+func testRevocations(t *testing.T, s store.Store) {
+	ctx := testContext(t)
+	at := t0
+	if got, err := s.TokensRevokedBefore(ctx, "directline:web:alice"); err != nil || !got.IsZero() {
+		t.Fatalf("nothing revoked: %v, %v", got, err)
+	}
+	if err := s.RevokeTokens(ctx, "directline:web:alice", at, at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeTokens(ctx, "directline:web:alice", at.Add(-time.Minute), at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RevokeTokens(ctx, "conversation:c1", at.Add(time.Second), at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TokensRevokedBefore(ctx, "directline:web:alice")
+	if err != nil || !got.Equal(at) {
+		t.Errorf("revoked before %v, %v; want %v (an earlier call must not move it back)", got, err, at)
+	}
+	got, err = s.TokensRevokedBefore(ctx, "directline:web:alice", "conversation:c1", "conversation:other")
+	if err != nil || !got.Equal(at.Add(time.Second)) {
+		t.Errorf("latest of several keys = %v, %v", got, err)
+	}
+	if n, err := s.DeleteExpiredRevocations(ctx, at.Add(30*time.Minute)); err != nil || n != 1 {
+		t.Errorf("DeleteExpiredRevocations = %d, %v; want 1", n, err)
+	}
+	if got, _ := s.TokensRevokedBefore(ctx, "conversation:c1"); !got.IsZero() {
+		t.Errorf("an expired revocation is still answered: %v", got)
+	}
+	if err := s.RevokeTokens(ctx, "", at, at); err == nil {
+		t.Error("RevokeTokens(empty key) succeeded")
 	}
 }

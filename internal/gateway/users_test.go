@@ -3,6 +3,8 @@ package gateway
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -345,4 +347,59 @@ func TestClientIP(t *testing.T) {
 			t.Errorf("%s %v: got %s, want %s", tt.remote, tt.xff, got, tt.want)
 		}
 	}
+}
+
+// Ensure the JWT attack classes are refused at the API with 401
+// invalid_token and an audit event, and the gateway keeps serving.
+func TestUserTokenAttacks(t *testing.T) {
+	idp := newCorpIDP(t)
+	e := newTestEnv(t, withUsers(t, idp))
+	good := idp.token(t, "alice", map[string]any{"azp": "spa-client"})
+	parts := strings.Split(good, ".")
+	b64 := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	payload := parts[1]
+	pubDER, _ := x509.MarshalPKIXPublicKey(idp.key.Public())
+	hsSigner, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: pubDER}, (&jose.SignerOptions{}).WithHeader("kid", "k1"))
+	confused, _ := hsSigner.Sign(mustDecode(t, payload))
+	confusedTok, _ := confused.CompactSerialize()
+	now := time.Now()
+	attacks := map[string]string{
+		"alg none":                 b64(map[string]any{"alg": "none", "kid": "k1"}) + "." + payload + ".",
+		"alg NoNe":                 b64(map[string]any{"alg": "NoNe", "kid": "k1"}) + "." + payload + "." + parts[2],
+		"RS256 to HS256":           confusedTok,
+		"kid path traversal":       b64(map[string]any{"alg": "RS256", "kid": "../../../../etc/passwd"}) + "." + payload + "." + parts[2],
+		"attacker jku":             b64(map[string]any{"alg": "RS256", "kid": "k1", "jku": "https://attacker.example/keys"}) + "." + payload + "." + parts[2],
+		"swapped payload":          parts[0] + "." + b64(map[string]any{"iss": corpIssuer, "aud": corpAudience, "sub": "admin", "azp": "spa-client", "exp": now.Add(time.Hour).Unix()}) + "." + parts[2],
+		"expired":                  idp.token(t, "alice", map[string]any{"azp": "spa-client", "exp": now.Add(-time.Hour).Unix()}),
+		"not yet valid":            idp.token(t, "alice", map[string]any{"azp": "spa-client", "nbf": now.Add(time.Hour).Unix()}),
+		"wrong audience":           idp.token(t, "alice", map[string]any{"azp": "spa-client", "aud": "another-api"}),
+		"ID token as access token": idp.token(t, "alice", map[string]any{"azp": "spa-client", "nonce": "n-1"}),
+	}
+	for name, tok := range attacks {
+		t.Run(name, func(t *testing.T) {
+			resp, body := e.chat(t, map[string]string{"Authorization": "Bearer " + tok}, "echo")
+			code := errorCode(body)
+			if resp.StatusCode != 401 || (code != apperr.CodeInvalidToken && code != apperr.CodeTokenExpired && code != apperr.CodeInvalidCredential) {
+				t.Fatalf("status %d code %q: %v", resp.StatusCode, code, body)
+			}
+			if id, _ := body["error"].(map[string]any)["audit_event_id"].(string); id == "" {
+				t.Error("no audit event id")
+			}
+		})
+	}
+	if resp, _ := e.chat(t, map[string]string{"Authorization": "Bearer " + good}, "echo"); resp.StatusCode != 200 {
+		t.Fatalf("the gateway stopped serving the genuine token: %d", resp.StatusCode)
+	}
+}
+
+func mustDecode(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

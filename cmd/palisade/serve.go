@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -78,13 +81,44 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		ready(ln.Addr().String())
 	}
 	so := cfg.Server
+	tlsCfg, err := serverTLS(so.TLS)
+	if err != nil {
+		return err
+	}
 	err = g.Serve(ctx, ln, gateway.ServerOptions{
 		ReadHeaderTimeout: so.ReadHeaderTimeout.D(), ReadTimeout: so.ReadTimeout.D(), WriteTimeout: so.WriteTimeout.D(),
-		IdleTimeout: so.IdleTimeout.D(), ShutdownTimeout: so.ShutdownTimeout.D(),
+		IdleTimeout: so.IdleTimeout.D(), ShutdownTimeout: so.ShutdownTimeout.D(), TLS: tlsCfg,
 	})
 	if _, rerr := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.TypeServerStopped, Outcome: audit.OutcomeSuccess}); rerr != nil {
 		log.Error("could not record shutdown", "err", rerr)
 	}
 	log.Info("palisade stopped")
 	return err
+}
+
+// serverTLS builds the listener's TLS configuration: the server
+// certificate, TLS 1.2 at least, and, with a device CA, client
+// certificates verified against it when a client offers one (requests
+// without one are still served; policies decide with device.compliant).
+func serverTLS(t *config.TLS) (*tls.Config, error) {
+	if t == nil {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("server.tls: %w", err)
+	}
+	c := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if t.DeviceCAFile != "" {
+		pem, err := os.ReadFile(t.DeviceCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("server.tls.device_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("server.tls.device_ca_file: no PEM certificate in %s", t.DeviceCAFile)
+		}
+		c.ClientCAs, c.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return c, nil
 }

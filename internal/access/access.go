@@ -322,8 +322,10 @@ func (p *Policy) Input(req Request, g Grants) conditional.Input {
 	if pr.Kind == identity.KindUser {
 		in.User, in.Issuer, in.Groups = pr.User(), pr.Issuer, pr.Groups
 		in.MFA, in.ACR, in.AuthTime = pr.MFA, pr.ACR, pr.AuthTime
-		in.DeviceCompliant = pr.DeviceCompliant
 	}
+	// A device certificate verified in the TLS handshake counts for any
+	// caller; a provider's device claim only comes with a user.
+	in.DeviceCompliant = pr.DeviceCompliant
 	return in
 }
 

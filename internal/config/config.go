@@ -50,6 +50,9 @@ type Server struct {
 	WriteTimeout Duration `yaml:"write_timeout" json:"write_timeout,omitempty" jsonschema:"description=Time allowed to write a non-streaming response. Default 120s. Streaming responses are bounded by the agent timeout instead."`
 	// IdleTimeout bounds keep-alive connections.
 	IdleTimeout Duration `yaml:"idle_timeout" json:"idle_timeout,omitempty" jsonschema:"description=Keep-alive idle timeout. Default 120s."`
+	// TLS serves HTTPS, optionally asking managed devices for their
+	// certificate.
+	TLS *TLS `yaml:"tls" json:"tls,omitempty" jsonschema:"description=Serve HTTPS\\, and optionally accept client certificates of managed devices."`
 	// PublicURL is how browsers and identity providers reach Palisade.
 	PublicURL string `yaml:"public_url" json:"public_url,omitempty" jsonschema:"description=External base URL (scheme://host[:port]) used for sign-in redirects and as the built-in provider's issuer. Default http://ADDR (127.0.0.1 for an unspecified address). https is required unless the host is loopback."`
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
@@ -57,6 +60,16 @@ type Server struct {
 	TrustedProxies []string `yaml:"trusted_proxies" json:"trusted_proxies,omitempty" jsonschema:"description=CIDR ranges of reverse proxies in front of Palisade whose X-Forwarded-For is trusted for the client address. Default none: the connection's address is the client's."`
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout" json:"shutdown_timeout,omitempty" jsonschema:"description=How long graceful shutdown waits for in-flight requests. Default 30s."`
+}
+
+// TLS configures HTTPS on the listener.
+type TLS struct {
+	// CertFile and KeyFile are the server's PEM certificate chain and key.
+	CertFile string `yaml:"cert_file" json:"cert_file" jsonschema:"required,description=PEM certificate chain of the server. Relative to the config file."`
+	KeyFile  string `yaml:"key_file" json:"key_file" jsonschema:"required,description=PEM private key of the server. Relative to the config file."`
+	// DeviceCAFile is the CA that issues managed devices' certificates; a
+	// request with a certificate it issued has device.compliant true.
+	DeviceCAFile string `yaml:"device_ca_file" json:"device_ca_file,omitempty" jsonschema:"description=PEM certificates of the CA that issues managed devices' client certificates. A request presenting one has device.compliant true in access policies. Relative to the config file."`
 }
 
 // Store selects and configures the database.

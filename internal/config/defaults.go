@@ -88,6 +88,9 @@ func deriveDefaults(c *Config) {
 	}
 	if c.Server.PublicURL == "" {
 		c.Server.PublicURL = publicURLOf(c.Server.Addr)
+		if c.Server.TLS != nil {
+			c.Server.PublicURL = strings.Replace(c.Server.PublicURL, "http://", "https://", 1)
+		}
 	}
 	c.Server.PublicURL = strings.TrimSuffix(c.Server.PublicURL, "/")
 }

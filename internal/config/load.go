@@ -98,8 +98,10 @@ func (l *Loader) Parse(filename string, data []byte) (*Config, error) {
 			}
 		}
 	}
-	if c.Access.GeoIPDatabase != "" && !filepath.IsAbs(c.Access.GeoIPDatabase) {
-		c.Access.GeoIPDatabase = filepath.Join(base, c.Access.GeoIPDatabase)
+	for _, p := range []*string{&c.Access.GeoIPDatabase, tlsPath(c, 0), tlsPath(c, 1), tlsPath(c, 2)} {
+		if p != nil && *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(base, *p)
+		}
 	}
 	for _, p := range c.problems() {
 		if !failed[p.Path] {
@@ -422,4 +424,12 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// tlsPath returns the address of one of the TLS file paths, or nil.
+func tlsPath(c *Config, i int) *string {
+	if c.Server.TLS == nil {
+		return nil
+	}
+	return []*string{&c.Server.TLS.CertFile, &c.Server.TLS.KeyFile, &c.Server.TLS.DeviceCAFile}[i]
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -106,6 +107,19 @@ func (v *validator) server() {
 	v.positive("server.write_timeout", s.WriteTimeout)
 	v.positive("server.idle_timeout", s.IdleTimeout)
 	v.positive("server.shutdown_timeout", s.ShutdownTimeout)
+	if t := s.TLS; t != nil {
+		for _, f := range []struct{ key, path string }{{"cert_file", t.CertFile}, {"key_file", t.KeyFile}, {"device_ca_file", t.DeviceCAFile}} {
+			if f.path == "" {
+				if f.key != "device_ca_file" {
+					v.add("server.tls."+f.key, "is required for HTTPS")
+				}
+				continue
+			}
+			if st, err := os.Stat(f.path); err != nil || st.IsDir() {
+				v.add("server.tls."+f.key, "cannot read %q", truncate(f.path, 200))
+			}
+		}
+	}
 	for i, c := range s.TrustedProxies {
 		if _, err := ParsePrefix(c); err != nil {
 			v.add(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s", err)

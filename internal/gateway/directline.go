@@ -80,6 +80,7 @@ func (g *Gateway) dlIdentify(r *http.Request, allowQueryToken bool) (dlCaller, e
 		c = dlCaller{Principal: identity.Principal{Kind: identity.KindDirectLineToken, App: tc.App,
 			Subject: tc.Subject, Name: tc.Name, ConversationID: tc.ConversationID}, expiry: tc.Expiry}
 	}
+	c.Principal = withDevice(r, c.Principal)
 	if err := g.checkOrigin(r, c.App); err != nil {
 		return c, err
 	}
@@ -477,8 +478,9 @@ func (g *Gateway) dlPostActivity(w http.ResponseWriter, r *http.Request) {
 	bot := activity{Type: "message", From: &dlAccount{ID: conv.Agent, Name: conv.Agent, Role: "bot"}, ReplyToID: userID, TextFormat: "markdown", Locale: act.Locale}
 	ex := &Exchange{
 		RequestID: requestID(r.Context()), Channel: dlChannelID,
-		Principal: identity.Principal{Kind: c.Kind, App: c.App, Subject: from.ID, Name: from.Name},
-		Agent:     conv.Agent, Request: req, ConversationID: conv.ID, ClientIP: g.clientIP(r),
+		Principal: identity.Principal{Kind: c.Kind, App: c.App, Subject: from.ID, Name: from.Name,
+			DeviceCompliant: c.DeviceCompliant, Device: c.Device},
+		Agent: conv.Agent, Request: req, ConversationID: conv.ID, ClientIP: g.clientIP(r),
 		UserMessageID: userID, UserPayload: rawJSON(userAct), ReplyID: replyID, ReplyPayload: rawJSON(bot),
 	}
 	res, err := g.pipe.Run(r.Context(), ex, nil)

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -252,6 +253,10 @@ type ServerOptions struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
+	// TLS, when set, serves HTTPS with this configuration (certificates,
+	// and client certificates from managed devices when its ClientCAs
+	// are set).
+	TLS *tls.Config
 }
 
 // Serve serves the gateway on ln until ctx is cancelled, then shuts down
@@ -267,6 +272,10 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener, so ServerOptions) 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if so.TLS != nil {
+		srv.TLSConfig = so.TLS
+		ln = tls.NewListener(ln, so.TLS)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -332,4 +341,17 @@ func (g *Gateway) trusted(ip netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// withDevice marks pr as on a compliant device when the request came with
+// a client certificate that chains to the configured device CA (the TLS
+// handshake verified it; without a device CA no chain is ever verified).
+func withDevice(r *http.Request, pr identity.Principal) identity.Principal {
+	if r.TLS != nil && len(r.TLS.VerifiedChains) > 0 {
+		pr.DeviceCompliant = true
+		if c := r.TLS.VerifiedChains[0][0]; c != nil {
+			pr.Device = audit.Clean(c.Subject.CommonName)
+		}
+	}
+	return pr
 }

@@ -181,6 +181,11 @@ const AppSecretHeader = "Palisade-App-Secret"
 // (the user is verified; the app is the one registered for the token's
 // client id, or the one whose secret is sent in Palisade-App-Secret).
 func (g *Gateway) identifyAPI(ctx context.Context, r *http.Request, user string) (identity.Principal, error) {
+	pr, err := g.identifyCredential(ctx, r, user)
+	return withDevice(r, pr), err
+}
+
+func (g *Gateway) identifyCredential(ctx context.Context, r *http.Request, user string) (identity.Principal, error) {
 	cred, err := identity.BearerToken(r.Header.Get("Authorization"))
 	if err != nil {
 		return identity.Principal{}, err

@@ -64,8 +64,11 @@ type Principal struct {
 	// AuthTime is when the user last authenticated (auth_time), if known.
 	AuthTime time.Time
 	// DeviceCompliant is true when the issuer vouched, in its configured
-	// device claim, that the device is managed and compliant.
+	// device claim, that the device is managed and compliant, or the
+	// request came with a client certificate from the configured device CA.
 	DeviceCompliant bool
+	// Device names the device certificate (its common name), if any.
+	Device string
 }
 
 // Actor names the caller in audit events and transcripts: the

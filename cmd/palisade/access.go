@@ -41,46 +41,47 @@ func checkAccessPolicies(c *config.Config) []config.Problem {
 }
 
 // buildConditions makes the conditional access engine, or nil when no
-// policy is configured. The returned close releases the GeoIP database.
-func buildConditions(a config.Access) (*conditional.Engine, func() error, error) {
+// policy is configured, and the GeoIP database (nil without one). The
+// returned close releases the database.
+func buildConditions(a config.Access) (*conditional.Engine, conditional.GeoIP, func() error, error) {
 	noop := func() error { return nil }
-	if len(a.Policies) == 0 {
-		return nil, noop, nil
+	var geo conditional.GeoIP
+	closer := noop
+	if a.GeoIPDatabase != "" {
+		db, err := conditional.OpenMMDB(a.GeoIPDatabase)
+		if err != nil {
+			return nil, nil, noop, fmt.Errorf("access.geoip_database: %w", err)
+		}
+		geo, closer = db, db.Close
 	}
-	opts := conditional.Options{TimeZone: time.UTC}
+	if len(a.Policies) == 0 {
+		return nil, geo, closer, nil
+	}
+	opts := conditional.Options{TimeZone: time.UTC, GeoIP: geo}
 	var err error
 	if opts.Locations, err = accessLocations(a); err != nil {
-		return nil, noop, err
+		return nil, nil, closer, err
 	}
 	for _, c := range a.AnonymousNetworks {
 		p, err := config.ParsePrefix(c)
 		if err != nil {
-			return nil, noop, fmt.Errorf("access.anonymous_networks: %w", err)
+			return nil, nil, closer, fmt.Errorf("access.anonymous_networks: %w", err)
 		}
 		opts.AnonymousNetworks = append(opts.AnonymousNetworks, p)
 	}
 	if a.TimeZone != "" {
 		if opts.TimeZone, err = time.LoadLocation(a.TimeZone); err != nil {
-			return nil, noop, fmt.Errorf("access.time_zone: %w", err)
+			return nil, nil, closer, fmt.Errorf("access.time_zone: %w", err)
 		}
 	}
 	for _, p := range a.Policies {
 		opts.Policies = append(opts.Policies, accessPolicy(p))
 	}
-	closer := noop
-	if a.GeoIPDatabase != "" {
-		db, err := conditional.OpenMMDB(a.GeoIPDatabase)
-		if err != nil {
-			return nil, noop, fmt.Errorf("access.geoip_database: %w", err)
-		}
-		opts.GeoIP, closer = db, db.Close
-	}
 	e, err := conditional.New(opts)
 	if err != nil {
-		_ = closer()
-		return nil, noop, fmt.Errorf("access policies: %w", err)
+		return nil, nil, closer, fmt.Errorf("access policies: %w", err)
 	}
-	return e, closer, nil
+	return e, geo, closer, nil
 }
 
 func accessLocations(a config.Access) ([]conditional.Location, error) {

@@ -4,17 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
+	"github.com/palisade-gw/palisade/internal/access/conditional"
 	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/gateway"
 	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/identity/bearer"
 	"github.com/palisade-gw/palisade/internal/identity/localidp"
@@ -40,12 +45,14 @@ type identityParts struct {
 	idp    http.Handler
 	// local is the built-in provider, when on.
 	local *localidp.Provider
+	// signals feeds the sign-in risk of conditional access.
+	signals *riskSignals
 }
 
 // buildIdentity wires the built-in identity provider, the access-token
 // verifier for every issuer, and browser sign-in.
-func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec audit.Recorder, log *slog.Logger) (*identityParts, error) {
-	parts := &identityParts{}
+func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec audit.Recorder, log *slog.Logger, risk *riskSignals) (*identityParts, error) {
+	parts := &identityParts{signals: risk}
 	client := &http.Client{Timeout: 15 * time.Second}
 	var issuers []bearer.Issuer
 	var rules []identity.IssuerClaims
@@ -139,7 +146,7 @@ func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec 
 		parts.signin, err = signin.New(signin.Options{
 			Providers: providers, Store: st, CookieKey: cookieKey, SealKey: sealKey, PublicURL: public,
 			Lifetime: cfg.Identity.Sessions.Lifetime.D(), IdleTimeout: cfg.Identity.Sessions.IdleTimeout.D(),
-			HTTPClient: client, Record: signInRecorder(rec),
+			HTTPClient: client, Record: signInRecorder(rec), OnSignIn: risk.noteSignIn,
 		})
 		if err != nil {
 			return nil, err
@@ -240,4 +247,86 @@ func (t *inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp := rec.Result()
 	resp.Request = req
 	return resp, nil
+}
+
+// riskSignals gives conditional access a signed-in user's sign-in history:
+// the failed sign-ins since the last success (for users of the built-in
+// provider; an external provider weighs its own), and the countries the
+// user signed in from in a browser (noted at each sign-in, when a GeoIP
+// database is configured). Answers are cached per user for riskCacheTTL so
+// that a request costs no database read most of the time.
+type riskSignals struct {
+	st      store.Store
+	geo     conditional.GeoIP
+	proxies []netip.Prefix
+
+	mu    sync.Mutex
+	cache map[string]riskEntry
+}
+
+type riskEntry struct {
+	failed    int
+	countries []string
+	at        time.Time
+}
+
+// riskCacheTTL bounds how stale a user's sign-in history may be.
+const riskCacheTTL = 30 * time.Second
+
+// signals implements gateway.Options.Signals.
+func (r *riskSignals) signals(ctx context.Context, pr identity.Principal) (int, []string, error) {
+	if r == nil {
+		return 0, nil, nil
+	}
+	user, now := pr.User(), time.Now()
+	r.mu.Lock()
+	if e, ok := r.cache[user]; ok && now.Sub(e.at) < riskCacheTTL {
+		r.mu.Unlock()
+		return e.failed, e.countries, nil
+	}
+	r.mu.Unlock()
+	var e riskEntry
+	if pr.Issuer == config.LocalIssuer {
+		u, err := r.st.GetUser(ctx, pr.Subject)
+		switch {
+		case err == nil:
+			e.failed = u.FailedAttempts
+		case !errors.Is(err, store.ErrNotFound):
+			return 0, nil, err
+		}
+	}
+	countries, err := r.st.KnownCountries(ctx, user)
+	if err != nil {
+		return 0, nil, err
+	}
+	e.countries, e.at = countries, now
+	r.mu.Lock()
+	if r.cache == nil || len(r.cache) > 100000 {
+		r.cache = map[string]riskEntry{}
+	}
+	r.cache[user] = e
+	r.mu.Unlock()
+	return e.failed, e.countries, nil
+}
+
+// noteSignIn records the country a browser sign-in came from.
+func (r *riskSignals) noteSignIn(ctx context.Context, req *http.Request, pr identity.Principal) error {
+	if r == nil || r.geo == nil {
+		return nil
+	}
+	ip := gateway.ClientIP(req, r.proxies)
+	if !ip.IsValid() {
+		return nil
+	}
+	country, err := r.geo.Country(ip)
+	if err != nil || country == "" {
+		return nil // an address without a country adds nothing to the history
+	}
+	if err := r.st.NoteCountry(ctx, pr.User(), country, time.Now().UTC()); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	delete(r.cache, pr.User())
+	r.mu.Unlock()
+	return nil
 }

@@ -42,7 +42,7 @@ when it would be refused.`,
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}
-			conditions, closeGeo, err := buildConditions(cfg.Access)
+			conditions, _, closeGeo, err := buildConditions(cfg.Access)
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}

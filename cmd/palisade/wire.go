@@ -150,7 +150,7 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 	if err != nil {
 		return nil, cleanup, err
 	}
-	conditions, closeGeo, err := buildConditions(cfg.Access)
+	conditions, geo, closeGeo, err := buildConditions(cfg.Access)
 	if err != nil {
 		return nil, cleanup, err
 	}
@@ -167,7 +167,7 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 	for _, a := range cfg.Apps {
 		apps = append(apps, gateway.AppInfo{Name: a.Name, Secrets: a.Secrets, Agents: a.Agents, Origins: a.Origins, TokenTTL: a.TokenTTL.D()})
 	}
-	id, err := buildIdentity(ctx, cfg, st, journal, log)
+	id, err := buildIdentity(ctx, cfg, st, journal, log, &riskSignals{st: st, geo: geo, proxies: proxies})
 	if err != nil {
 		return nil, cleanup, err
 	}
@@ -175,6 +175,7 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 		Agents: agents, Apps: apps, Store: st, Users: id.users, Roles: buildRoles(cfg),
 		Conditions: conditions, TrustedProxies: proxies,
 		SignIn: id.signin, IdP: id.idp, SessionApp: cfg.Identity.Sessions.App, PublicOrigin: cfg.Server.PublicURL,
+		Signals:      id.signals.signals,
 		Recorder:     journal,
 		TokenKey:     key,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,

@@ -53,6 +53,11 @@ type Request struct {
 	IP netip.Addr
 	// Now is the time of the request.
 	Now time.Time
+	// FailedSignIns and KnownCountries are the signed-in user's recent
+	// failed sign-ins and the countries they signed in from before, for
+	// the sign-in risk.
+	FailedSignIns  int
+	KnownCountries []string
 }
 
 // Decision is the outcome of Decide.
@@ -322,6 +327,7 @@ func (p *Policy) Input(req Request, g Grants) conditional.Input {
 	if pr.Kind == identity.KindUser {
 		in.User, in.Issuer, in.Groups = pr.User(), pr.Issuer, pr.Groups
 		in.MFA, in.ACR, in.AuthTime = pr.MFA, pr.ACR, pr.AuthTime
+		in.FailedSignIns, in.KnownCountries = req.FailedSignIns, req.KnownCountries
 	}
 	// A device certificate verified in the TLS handshake counts for any
 	// caller; a provider's device claim only comes with a user.

@@ -59,6 +59,10 @@ type Options struct {
 	IdP http.Handler
 	// PublicOrigin is scheme://host[:port] as browsers reach Palisade.
 	PublicOrigin string
+	// Signals returns a signed-in user's recent failed sign-ins and the
+	// countries they signed in from, for the sign-in risk of conditional
+	// access; nil means none are known. An error refuses the request.
+	Signals func(ctx context.Context, pr identity.Principal) (failedSignIns int, knownCountries []string, err error)
 	// Users authenticates users' access tokens from configured identity
 	// providers; nil means no provider is configured.
 	Users    *identity.AccessTokens
@@ -145,7 +149,7 @@ func New(opts Options) (*Gateway, error) {
 	closing, stop := context.WithCancel(context.Background())
 	g := &Gateway{
 		pipe: &Pipeline{
-			Agents: opts.Agents, Policy: access.NewPolicy(appAgents, opts.Roles, opts.Conditions), Guard: opts.Guard,
+			Agents: opts.Agents, Policy: access.NewPolicy(appAgents, opts.Roles, opts.Conditions), Guard: opts.Guard, Signals: opts.Signals,
 			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now,
 		},
 		apps:    identity.NewApps(secrets),
@@ -304,17 +308,28 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener, so ServerOptions) 
 	return nil
 }
 
-// clientIP returns the address of the client: the connection's peer, or,
-// when the peer is a trusted proxy, the nearest address in
+// clientIP is ClientIP with the gateway's trusted proxies.
+func (g *Gateway) clientIP(r *http.Request) netip.Addr { return ClientIP(r, g.proxies) }
+
+// ClientIP returns the address of the client: the connection's peer, or,
+// when the peer is one of the trusted proxies, the nearest address in
 // X-Forwarded-For that is not a trusted proxy. An address that cannot be
 // parsed is the zero Addr (no location, no country).
-func (g *Gateway) clientIP(r *http.Request) netip.Addr {
+func ClientIP(r *http.Request, proxies []netip.Prefix) netip.Addr {
+	trusted := func(ip netip.Addr) bool {
+		for _, p := range proxies {
+			if p.Contains(ip) {
+				return true
+			}
+		}
+		return false
+	}
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return netip.Addr{}
 	}
 	ip := ap.Addr().Unmap()
-	if !g.trusted(ip) {
+	if !trusted(ip) {
 		return ip
 	}
 	hops := r.Header.Values("X-Forwarded-For")
@@ -326,21 +341,12 @@ func (g *Gateway) clientIP(r *http.Request) netip.Addr {
 				return netip.Addr{}
 			}
 			ip = a.Unmap()
-			if !g.trusted(ip) {
+			if !trusted(ip) {
 				return ip
 			}
 		}
 	}
 	return ip
-}
-
-func (g *Gateway) trusted(ip netip.Addr) bool {
-	for _, p := range g.proxies {
-		if p.Contains(ip) {
-			return true
-		}
-	}
-	return false
 }
 
 // withDevice marks pr as on a compliant device when the request came with

@@ -83,6 +83,9 @@ type Pipeline struct {
 	Store    store.Store
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Signals gives a signed-in user's sign-in history for the risk of
+	// conditional access; nil means none.
+	Signals func(ctx context.Context, pr identity.Principal) (int, []string, error)
 }
 
 // Run takes ex through decide, guard in, the agent, guard out and record.
@@ -91,7 +94,7 @@ type Pipeline struct {
 // audit event id is in the returned Result (Result is never nil).
 func (p *Pipeline) Run(ctx context.Context, ex *Exchange, emit func(string) error) (*Result, error) {
 	res := &Result{ConversationID: ex.ConversationID}
-	entry, err := p.decide(ex)
+	entry, err := p.decide(ctx, ex)
 	if err != nil {
 		return p.refuse(ctx, ex, res, err)
 	}
@@ -129,12 +132,18 @@ func (p *Pipeline) Lookup(name string) (*AgentEntry, error) {
 // must be allowed to reach it and a role the principal holds must grant
 // its use. Anything not granted is refused. What the roles let the caller
 // read is handed to the agent with the request.
-func (p *Pipeline) decide(ex *Exchange) (*AgentEntry, error) {
+func (p *Pipeline) decide(ctx context.Context, ex *Exchange) (*AgentEntry, error) {
 	entry, err := p.Lookup(ex.Agent)
 	if err != nil {
 		return nil, err
 	}
-	d := p.Policy.Decide(access.Request{Principal: ex.Principal, Agent: ex.Agent, IP: ex.ClientIP, Now: p.now()})
+	req := access.Request{Principal: ex.Principal, Agent: ex.Agent, IP: ex.ClientIP, Now: p.now()}
+	if p.Signals != nil && ex.Principal.Kind == identity.KindUser {
+		if req.FailedSignIns, req.KnownCountries, err = p.Signals(ctx, ex.Principal); err != nil {
+			return nil, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "The sign-in risk cannot be assessed now, so the request was refused.")
+		}
+	}
+	d := p.Policy.Decide(req)
 	ex.Decision = d
 	if !d.Allow {
 		return nil, denial(d, ex)

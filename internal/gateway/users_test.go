@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -403,3 +405,45 @@ func mustDecode(t *testing.T, s string) []byte {
 	}
 	return b
 }
+
+// Ensure the sign-in history feeds the risk of conditional access: failed
+// sign-ins and a country the user has not signed in from raise it, and a
+// failure to read the history refuses the request (fail closed).
+func TestRiskSignals(t *testing.T) {
+	idp := newCorpIDP(t)
+	ca, err := conditional.New(conditional.Options{
+		GeoIP:    fixedCountry("DE"),
+		Policies: []conditional.Policy{{Name: "risky", When: `risk != "low"`, Action: conditional.Deny, Message: "Unusual sign-in."}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	history := map[string]struct {
+		failed    int
+		countries []string
+		err       error
+	}{
+		"corp:calm":     {0, []string{"DE"}, nil},
+		"corp:guessed":  {4, []string{"DE"}, nil},
+		"corp:traveler": {0, []string{"GB"}, nil},
+		"corp:broken":   {0, nil, errors.New("database down")},
+	}
+	e := newTestEnv(t, withUsers(t, idp), func(o *Options) {
+		o.Conditions = ca
+		o.Signals = func(_ context.Context, pr identity.Principal) (int, []string, error) {
+			h := history[pr.User()]
+			return h.failed, h.countries, h.err
+		}
+	})
+	for user, want := range map[string]int{"calm": 200, "guessed": 403, "traveler": 403, "broken": 503} {
+		resp, body := e.chat(t, map[string]string{"Authorization": "Bearer " + idp.token(t, user, map[string]any{"azp": "spa-client"})}, "echo")
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d: %v", user, resp.StatusCode, want, body)
+		}
+	}
+}
+
+// fixedCountry is a GeoIP that places every address in one country.
+type fixedCountry string
+
+func (f fixedCountry) Country(netip.Addr) (string, error) { return string(f), nil }

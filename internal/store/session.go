@@ -103,3 +103,14 @@ type Revocations interface {
 	// DeleteExpiredRevocations removes records that expired before t.
 	DeleteExpiredRevocations(ctx context.Context, t time.Time) (int, error)
 }
+
+// UserCountries remembers the countries each user has signed in from, so
+// that a request from a new country raises the sign-in risk.
+type UserCountries interface {
+	// NoteCountry records that user (issuer-qualified, e.g. local:alice)
+	// signed in from country (ISO 3166-1 alpha-2) at at.
+	NoteCountry(ctx context.Context, user, country string, at time.Time) error
+	// KnownCountries returns the countries user has signed in from,
+	// sorted.
+	KnownCountries(ctx context.Context, user string) ([]string, error)
+}

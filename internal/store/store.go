@@ -252,6 +252,7 @@ type Store interface {
 	Sessions
 	Tickets
 	Revocations
+	UserCountries
 	// Ping reports whether the database answers; it wraps ErrUnavailable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

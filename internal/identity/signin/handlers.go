@@ -220,6 +220,13 @@ func (s *Service) callback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, t.Provider, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "Sign-in cannot be completed now; try again shortly."))
 		return
 	}
+	if s.opts.OnSignIn != nil {
+		if err := s.opts.OnSignIn(ctx, r, pr); err != nil {
+			_, _ = s.opts.Store.RevokeSessions(ctx, store.SessionFilter{ID: rec.ID}, now)
+			s.fail(w, r, t.Provider, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "Sign-in cannot be completed now; try again shortly."))
+			return
+		}
+	}
 	if _, err := s.opts.Record(ctx, Event{Type: "signin", Provider: p.Claims.Name, User: pr.User(), SessionID: rec.ID}); err != nil {
 		_, _ = s.opts.Store.RevokeSessions(ctx, store.SessionFilter{ID: rec.ID}, now)
 		s.fail(w, r, t.Provider, err)

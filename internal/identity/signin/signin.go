@@ -134,6 +134,10 @@ type Options struct {
 	Now func() time.Time
 	// Record writes an event to the audit log and returns its id.
 	Record func(context.Context, Event) (string, error)
+	// OnSignIn, when set, runs after a session is created, with the
+	// request that completed the sign-in (to note where the user signed
+	// in from). An error refuses the sign-in.
+	OnSignIn func(ctx context.Context, r *http.Request, pr identity.Principal) error
 }
 
 // Service is the relying party and session keeper.

@@ -42,3 +42,37 @@ func (s *Store) DeleteExpiredRevocations(ctx context.Context, t time.Time) (int,
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// NoteCountry records that user signed in from country at at.
+func (s *Store) NoteCountry(ctx context.Context, user, country string, at time.Time) error {
+	if user == "" || country == "" {
+		return errors.New("postgres: note country: empty user or country")
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO user_countries (user_name, country, first_seen, last_seen) VALUES ($1, $2, $3, $3)
+		ON CONFLICT (user_name, country) DO UPDATE SET last_seen = GREATEST(user_countries.last_seen, excluded.last_seen)`,
+		user, country, at); err != nil {
+		return fmt.Errorf("postgres: note country: %w", mapErr(err))
+	}
+	return nil
+}
+
+// KnownCountries returns the countries user has signed in from, sorted.
+func (s *Store) KnownCountries(ctx context.Context, user string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT country FROM user_countries WHERE user_name = $1 ORDER BY country COLLATE "C"`, user)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: known countries: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("postgres: known countries: %w", mapErr(err))
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: known countries: %w", mapErr(err))
+	}
+	return out, nil
+}

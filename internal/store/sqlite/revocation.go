@@ -54,3 +54,37 @@ func (s *Store) DeleteExpiredRevocations(ctx context.Context, t time.Time) (int,
 	}
 	return int(n), nil
 }
+
+// NoteCountry records that user signed in from country at at.
+func (s *Store) NoteCountry(ctx context.Context, user, country string, at time.Time) error {
+	if user == "" || country == "" {
+		return errors.New("sqlite: note country: empty user or country")
+	}
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO user_countries (user_name, country, first_seen, last_seen) VALUES (?, ?, ?, ?)
+		ON CONFLICT (user_name, country) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
+		user, country, micros(at), micros(at)); err != nil {
+		return fmt.Errorf("sqlite: note country: %w", mapErr(err))
+	}
+	return nil
+}
+
+// KnownCountries returns the countries user has signed in from, sorted.
+func (s *Store) KnownCountries(ctx context.Context, user string) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT country FROM user_countries WHERE user_name = ? ORDER BY country`, user)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: known countries: %w", mapErr(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("sqlite: known countries: %w", mapErr(err))
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: known countries: %w", mapErr(err))
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ var sessionTests = []subTest{
 	{"TicketOnce", testTicketOnce},
 	{"TicketExpiry", testTicketExpiry},
 	{"Revocations", testRevocations},
+	{"UserCountries", testUserCountries},
 }
 
 // sessionStore is what the session tests need: a store that also keeps
@@ -298,5 +300,29 @@ func testRevocations(t *testing.T, s store.Store) {
 	}
 	if err := s.RevokeTokens(ctx, "", at, at); err == nil {
 		t.Error("RevokeTokens(empty key) succeeded")
+	}
+}
+
+// Ensure the countries a user signed in from are remembered once each,
+// sorted, and kept apart per user.
+func testUserCountries(t *testing.T, s store.Store) {
+	ctx := testContext(t)
+	if got, err := s.KnownCountries(ctx, "local:alice"); err != nil || len(got) != 0 {
+		t.Fatalf("no history: %v, %v", got, err)
+	}
+	for i, c := range []string{"GB", "DE", "GB"} {
+		if err := s.NoteCountry(ctx, "local:alice", c, t0.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.NoteCountry(ctx, "corp:bob", "FR", t0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.KnownCountries(ctx, "local:alice")
+	if err != nil || strings.Join(got, ",") != "DE,GB" {
+		t.Errorf("alice's countries = %v, %v; want [DE GB]", got, err)
+	}
+	if err := s.NoteCountry(ctx, "", "GB", t0); err == nil {
+		t.Error("NoteCountry(empty user) succeeded")
 	}
 }

@@ -33,7 +33,7 @@
 //  4. The relying party exchanges the code at /oauth/token with its
 //     code_verifier (and secret, if confidential) for an ID token, an
 //     access token and, with offline_access, a refresh token. Access
-//     tokens are JWTs signed ES256 (or RS256) with the key published at
+//     tokens are JWTs signed RS256 (or ES256 with a P-256 key) with the key published at
 //     /keys, carrying iss, sub (the username), aud (the client and its
 //     configured audiences), exp, iat, client_id, amr, groups and name,
 //     so Palisade's bearer verifier can check them offline. Their typ

@@ -142,7 +142,7 @@ func TestSignInPassword(t *testing.T) {
 	}
 
 	claims, header := r.accessClaims(t, e, tok.AccessToken, publicClient)
-	if header["alg"] != "ES256" || header["kid"] == "" || header["typ"] != "JWT" {
+	if header["alg"] != "RS256" || header["kid"] == "" || header["typ"] != "JWT" {
 		t.Errorf("access token header = %v", header)
 	}
 	if claims["iss"] != e.issuer || claims["sub"] != "alice" || claims["client_id"] != publicClient ||

@@ -2,8 +2,8 @@ package signin
 
 import (
 	"context"
-	"crypto/ecdsa"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
@@ -408,10 +408,10 @@ func TestBackchannelLogout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idpKey := k.(*ecdsa.PrivateKey)
+	idpKey := k.(*rsa.PrivateKey)
 	kid := firstKeyID(t, e)
 	logoutToken := func(key any, kid string) string {
-		sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", kid).WithType("logout+jwt"))
+		sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", kid).WithType("logout+jwt"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -433,7 +433,7 @@ func TestBackchannelLogout(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	other, _ := ecdsa.GenerateKey(idpKey.Curve, rand.Reader)
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
 	if code := post(logoutToken(other, kid)); code != http.StatusBadRequest {
 		t.Fatalf("forged logout token: %d", code)
 	}

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Core gateway benchmark: the same load against the mock model server
-# directly, through a bare httputil.ReverseProxy, and through Palisade, in
+# directly, through a bare httputil.ReverseProxy, and through Palisade (with
+# an app secret; with allow_commit_before_fsync; and as a signed-in user of
+# the built-in identity provider with 20 conditional access policies), in
 # one run on one machine, interleaved round by round so machine noise falls
-# on all three alike.
+# on all alike.
 #
 # The server under test (proxy or Palisade) is pinned to CPU 0; the mock
 # model server and the load generator share CPU 1. Results: a Markdown table
@@ -45,10 +47,10 @@ proxy_pid=$!; pids+=($proxy_pid)
 proxy=$(first_line "$bin/proxy.url")
 
 secret="bench-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-# start_palisade NAME EXTRA_STORE_YAML: start Palisade pinned to CPU 0 with
-# its own data directory; sets pal_url and pal_pid.
+# start_palisade NAME EXTRA_STORE_YAML [EXTRA_YAML]: start Palisade pinned
+# to CPU 0 with its own data directory; sets pal_url, pal_port and pal_pid.
 start_palisade() {
-  local name=$1 store=$2 port
+  local name=$1 store=$2 extra=${3:-} port
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$data/$name"
   cat >"$bin/$name.yaml" <<YAML
@@ -71,12 +73,17 @@ agents:
 apps:
   - name: bench
     secrets: ["\${env:BENCH_SECRET}"]
+    client_ids: [bench-cli]
     agents: [bench]
 roles:
   - name: bench
-    members: {apps: [bench]}
+    members: {apps: [bench], all_users: true}
     permissions: {agents: [bench]}
+$extra
 YAML
+  if [ -n "$extra" ]; then
+    printf '%s\n' "$secret" | BENCH_SECRET=$secret "$bin/palisade" users add benchuser --config "$bin/$name.yaml" >/dev/null
+  fi
   BENCH_SECRET=$secret taskset -c 0 "$bin/palisade" serve --config "$bin/$name.yaml" --log-level warn >"$bin/$name.out" 2>"$bin/$name.err" &
   pal_pid=$!; pids+=($pal_pid)
   first_line "$bin/$name.out" >/dev/null
@@ -90,16 +97,35 @@ palisade=$pal_url; palisade_pid=$pal_pid
 # per-request flush costs.
 start_palisade nofsync "  allow_commit_before_fsync: true"
 nofsync=$pal_url; nofsync_pid=$pal_pid
+# A signed-in user: an access token from the built-in identity provider
+# (verified, then cached), roles from the user, and 20 compiled conditional
+# access policies evaluated on every request.
+policies=""
+for i in $(seq 1 20); do
+  policies+="    - {name: p$i, action: deny, when: '(\"local:g$i\" in groups && !mfa) || ip_in(ip, \"198.18.$i.0/24\") || time.hour == 25'}"$'\n'
+done
+start_palisade auth "" "identity:
+  local:
+    access_token_ttl: 2h
+    clients: [{id: bench-cli, redirect_uris: [\"http://127.0.0.1/callback\"]}]
+access:
+  policies:
+$policies"
+auth=$pal_url; auth_pid=$pal_pid
+user_token=$(printf '%s\n' "$secret" | "$bin/palisade-bench" login --issuer "$auth/idp" --client bench-cli --user benchuser)
 
 load() { # name url concurrency round
+  local cred=$secret
+  [ "$1" = auth ] && cred=$user_token
   taskset -c 1 "$bin/palisade-bench" load --url "$2" --concurrency "$3" --duration "${secs}s" \
-    --model bench --header "Authorization: Bearer $secret" --json >"$out/$1-c$3-r$4.json"
+    --model bench --header "Authorization: Bearer $cred" --json >"$out/$1-c$3-r$4.json"
 }
 # Warm up every path once.
-for t in direct proxy palisade nofsync; do
-  case $t in direct) u=$mock;; proxy) u=$proxy;; palisade) u=$palisade;; nofsync) u=$nofsync;; esac
+for t in direct proxy palisade nofsync auth; do
+  cred=$secret
+  case $t in direct) u=$mock;; proxy) u=$proxy;; palisade) u=$palisade;; nofsync) u=$nofsync;; auth) u=$auth; cred=$user_token;; esac
   taskset -c 1 "$bin/palisade-bench" load --url "$u" --concurrency 4 --duration 1s --model bench \
-    --header "Authorization: Bearer $secret" --json >/dev/null
+    --header "Authorization: Bearer $cred" --json >/dev/null
 done
 for r in $(seq 1 "$rounds"); do
   for c in 1 "$sat"; do
@@ -107,10 +133,11 @@ for r in $(seq 1 "$rounds"); do
     load proxy "$proxy" "$c" "$r"
     load palisade "$palisade" "$c" "$r"
     load nofsync "$nofsync" "$c" "$r"
+    load auth "$auth" "$c" "$r"
   done
 done
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
-echo "{\"proxy_hwm_kb\": $(hwm $proxy_pid), \"palisade_hwm_kb\": $(hwm $palisade_pid), \"nofsync_hwm_kb\": $(hwm $nofsync_pid)}" >"$out/rss.json"
+echo "{\"proxy_hwm_kb\": $(hwm $proxy_pid), \"palisade_hwm_kb\": $(hwm $palisade_pid), \"nofsync_hwm_kb\": $(hwm $nofsync_pid), \"auth_hwm_kb\": $(hwm $auth_pid)}" >"$out/rss.json"
 
 python3 - "$out" "$rounds" "$sat" "$secs" <<'PY'
 import json, statistics, sys, os
@@ -119,7 +146,7 @@ def runs(name, c):
     return [json.load(open(os.path.join(out, f"{name}-c{c}-r{r}.json"))) for r in range(1, rounds + 1)]
 med = statistics.median
 rows = {}
-for name in ("direct", "proxy", "palisade", "nofsync"):
+for name in ("direct", "proxy", "palisade", "nofsync", "auth"):
     one, satr = runs(name, 1), runs(name, sat)
     rows[name] = {
         "p50": med(x["latency_ms"]["p50"] for x in one) * 1000,
@@ -130,14 +157,15 @@ for name in ("direct", "proxy", "palisade", "nofsync"):
         "failed": sum(x["failed"] for x in one + satr),
     }
 rss = json.load(open(os.path.join(out, "rss.json")))
-d, p, g, n = rows["direct"], rows["proxy"], rows["palisade"], rows["nofsync"]
+d, p, g, n, a = rows["direct"], rows["proxy"], rows["palisade"], rows["nofsync"], rows["auth"]
 print(f"| target | c=1 p50 µs | c=1 p99 µs | added p50 vs direct | added p99 vs direct | req/s c={sat} | p99 µs c={sat} | failed | peak RSS |")
 print("|---|---|---|---|---|---|---|---|---|")
-for name, r, rs in (("direct to mock", d, "-"), ("bare ReverseProxy", p, f"{rss['proxy_hwm_kb']/1024:.1f} MiB"), ("Palisade", g, f"{rss['palisade_hwm_kb']/1024:.1f} MiB"), ("Palisade, allow_commit_before_fsync (UNSAFE)", n, f"{rss['nofsync_hwm_kb']/1024:.1f} MiB")):
+for name, r, rs in (("direct to mock", d, "-"), ("bare ReverseProxy", p, f"{rss['proxy_hwm_kb']/1024:.1f} MiB"), ("Palisade", g, f"{rss['palisade_hwm_kb']/1024:.1f} MiB"), ("Palisade, allow_commit_before_fsync (UNSAFE)", n, f"{rss['nofsync_hwm_kb']/1024:.1f} MiB"), ("Palisade, signed-in user + 20 access policies", a, f"{rss['auth_hwm_kb']/1024:.1f} MiB")):
     print(f"| {name} | {r['p50']:.0f} | {r['p99']:.0f} | {r['p50']-d['p50']:+.0f} | {r['p99']-d['p99']:+.0f} | {r['rps']:.0f} | {r['satp99']:.0f} | {r['failed']} | {rs} |")
 print()
 print(f"Palisade / proxy throughput at c={sat}: {g['rps']/p['rps']:.2f}x (target >= 0.8x)")
 print(f"Palisade p99 above the proxy at c=1: {g['p99']-p['p99']:+.0f} µs (target <= 150 µs)")
+print(f"Palisade with a user's token and 20 policies / proxy at c={sat}: {a['rps']/p['rps']:.2f}x (target >= 0.7x); / Palisade with an app secret: {a['rps']/g['rps']:.2f}x")
 print(f"Without the per-request fsync (UNSAFE): {n['rps']/p['rps']:.2f}x the proxy's throughput, p99 {n['p99']-p['p99']:+.0f} µs above it at c=1")
 print(f"Rounds: {rounds} of {sys.argv[4]} s per run; medians across rounds.")
 PY

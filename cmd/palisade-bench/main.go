@@ -5,6 +5,7 @@
 //	palisade-bench mock  [--addr 127.0.0.1:0] [--mode instant|latency|stream] [--latency 20ms] [--chunks 20] [--chunk-delay 2ms] [--answer-bytes 200] [--api-key K] [--for 10m]
 //	palisade-bench proxy --upstream URL [--addr 127.0.0.1:0] [--conns 1024] [--for 10m]
 //	palisade-bench load  --url URL [--path /v1/chat/completions] [--concurrency N] [--duration 10s | --requests N] [--header 'K: V']... [--body-file F | --model M] [--method M] [--stream] [--timeout 30s] [--json]
+//	palisade-bench login --issuer URL --client ID --redirect URI --user NAME < password
 //
 // Servers bind loopback unless --allow-remote is given, print their URL on
 // the first line of stdout, and stop after --for or on SIGINT/SIGTERM.
@@ -25,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/palisade-gw/palisade/internal/identity/localidp"
 	"github.com/palisade-gw/palisade/internal/loadgen"
 	"github.com/palisade-gw/palisade/internal/mockllm"
 )
@@ -42,6 +44,7 @@ commands:
   mock   run a mock OpenAI-compatible model server
   proxy  run a bare reverse proxy (the baseline) in front of an upstream
   load   drive closed-loop load against a URL and report
+  login  sign a user of the built-in identity provider in and print the access token
 
 Run "palisade-bench <command> -h" for a command's flags.
 `
@@ -61,6 +64,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runProxy(ctx, args[1:], stdout, stderr)
 	case "load":
 		err = runLoad(ctx, args[1:], stdout, stderr)
+	case "login":
+		err = runLogin(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -296,4 +301,32 @@ func isLoopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// runLogin signs a user of Palisade's built-in identity provider in with
+// the real authorization code flow (the login form, PKCE) and prints the
+// access token, for load tests that present a user's token. The password
+// is read from standard input.
+func runLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("login", stderr)
+	issuer := fs.String("issuer", "", "the provider's issuer URL, e.g. http://127.0.0.1:8080/idp (required)")
+	client := fs.String("client", "", "a public client registered with the provider (required)")
+	redirect := fs.String("redirect", "http://127.0.0.1/callback", "the client's redirect URI")
+	user := fs.String("user", "", "username (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *issuer == "" || *client == "" || *user == "" {
+		return usageError{errors.New("--issuer, --client and --user are required")}
+	}
+	pw, err := io.ReadAll(io.LimitReader(stdin, 4096))
+	if err != nil {
+		return err
+	}
+	tok, err := localidp.Login(ctx, nil, *issuer, *client, *redirect, *user, strings.TrimRight(string(pw), "\r\n"), "")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, tok.AccessToken)
+	return err
 }

@@ -110,6 +110,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"load", "--url", "http://127.0.0.1:1", "--header", "bad"}, 2},
 		{[]string{"load", "--url", "http://127.0.0.1:1", "--duration", "2h"}, 2},
 		{[]string{"load", "--url", "http://127.0.0.1:1", "--body-file", "/nonexistent"}, 1},
+		{[]string{"login"}, 2},
+		{[]string{"login", "--issuer", "http://127.0.0.1:1/idp", "--client", "c"}, 2},
+		{[]string{"login", "--issuer", "http://127.0.0.1:1/idp", "--client", "c", "--user", "u"}, 1},
 	}
 	for _, tt := range tests {
 		if got := Main(t.Context(), tt.args, io.Discard, io.Discard); got != tt.code {

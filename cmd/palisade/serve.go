@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -76,6 +77,9 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		Data: map[string]any{"version": version, "agents": len(cfg.Agents), "apps": len(cfg.Apps), "unsafe": cfg.Unsafe()}}); err != nil {
 		return fmt.Errorf("the audit log cannot be written, refusing to start: %w", err)
 	}
+	// Start-up hashes secrets with argon2id (tens of MiB, once); give
+	// that memory back to the system rather than keep it as heap.
+	debug.FreeOSMemory()
 	log.Info("palisade started", "addr", ln.Addr().String(), "agents", len(cfg.Agents), "apps", len(cfg.Apps), "store", cfg.Store.Driver)
 	if ready != nil {
 		ready(ln.Addr().String())

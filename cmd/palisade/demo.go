@@ -107,6 +107,9 @@ bearer credential are printed and written to <data-dir>/demo.env.`,
 			if err != nil {
 				return err
 			}
+			// Libraries that log through the default logger (the
+			// OpenID provider library) log like Palisade does.
+			slog.SetDefault(log)
 			dir, err := filepath.Abs(dataDir)
 			if err != nil {
 				return err

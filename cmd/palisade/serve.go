@@ -29,6 +29,9 @@ func newServeCmd(s streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Libraries that log through the default logger (the
+			// OpenID provider library) log like Palisade does.
+			slog.SetDefault(log)
 			cfg, err := loadConfig(path)
 			if err != nil {
 				return &exitError{code: 1, err: err}
@@ -80,6 +83,9 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	// Start-up hashes secrets with argon2id (tens of MiB, once); give
 	// that memory back to the system rather than keep it as heap.
 	debug.FreeOSMemory()
+	jctx, stopJanitor := context.WithCancel(ctx)
+	defer stopJanitor()
+	go runJanitor(jctx, st, log)
 	log.Info("palisade started", "addr", ln.Addr().String(), "agents", len(cfg.Agents), "apps", len(cfg.Apps), "store", cfg.Store.Driver)
 	if ready != nil {
 		ready(ln.Addr().String())

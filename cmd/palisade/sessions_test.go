@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,36 @@ func TestTokensRevoke(t *testing.T) {
 	before, err := st.TokensRevokedBefore(context.Background(), identity.UserRevocationKey("web", "dl_alice"))
 	if err != nil || before.IsZero() || time.Since(before) > time.Minute {
 		t.Errorf("revoked before %v, %v", before, err)
+	}
+}
+
+// Ensure the sweep removes expired sessions, tickets and revocations and
+// keeps live ones.
+func TestSweepAuthState(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir()+"/j.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now().UTC()
+	for i, exp := range []time.Time{now.Add(-time.Hour), now.Add(time.Hour)} {
+		id := fmt.Sprint(i)
+		if err := st.CreateSession(ctx, store.Session{ID: "s" + id, Issuer: "local", Subject: "a", CreatedAt: now, LastSeenAt: now, ExpiresAt: exp}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutTicket(ctx, "t"+id, []byte("x"), exp); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RevokeTokens(ctx, "r"+id, now, exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, k, r, err := sweepAuthState(ctx, st, now)
+	if err != nil || s != 1 || k != 1 || r != 1 {
+		t.Fatalf("sweep = %d %d %d %v; want one of each", s, k, r, err)
+	}
+	if _, err := st.GetSession(ctx, "s1"); err != nil {
+		t.Errorf("a live session was removed: %v", err)
 	}
 }

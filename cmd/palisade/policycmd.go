@@ -119,18 +119,48 @@ when it would be refused.`,
 
 // whatIfResult is what `policy test` reports.
 type whatIfResult struct {
-	Outcome    string   `json:"outcome"`
-	Reason     string   `json:"reason"`
-	Message    string   `json:"message,omitempty"`
-	Roles      []string `json:"roles"`
-	Policies   []string `json:"policies,omitempty"`
-	Satisfied  []string `json:"satisfied,omitempty"`
-	StepUp     *stepUp  `json:"step_up,omitempty"`
-	Restrict   any      `json:"restrict,omitempty"`
-	Locations  []string `json:"locations,omitempty"`
-	Country    string   `json:"country,omitempty"`
-	Risk       string   `json:"risk,omitempty"`
-	RiskReason []string `json:"risk_reasons,omitempty"`
+	Outcome    string        `json:"outcome"`
+	Reason     string        `json:"reason"`
+	Message    string        `json:"message,omitempty"`
+	Roles      []string      `json:"roles"`
+	Policies   []string      `json:"policies,omitempty"`
+	Satisfied  []string      `json:"satisfied,omitempty"`
+	StepUp     *stepUp       `json:"step_up,omitempty"`
+	Restrict   *restrictView `json:"restrict,omitempty"`
+	Locations  []string      `json:"locations,omitempty"`
+	Country    string        `json:"country,omitempty"`
+	Risk       string        `json:"risk,omitempty"`
+	RiskReason []string      `json:"risk_reasons,omitempty"`
+}
+
+// restrictView is what a restriction takes away, as configured.
+type restrictView struct {
+	NoTools      bool     `json:"no_tools,omitempty"`
+	NoFileUpload bool     `json:"no_file_upload,omitempty"`
+	NoKnowledge  bool     `json:"no_knowledge,omitempty"`
+	DenyTools    []string `json:"deny_tools,omitempty"`
+	DenyLabels   []string `json:"deny_labels,omitempty"`
+}
+
+// String lists what is taken away, for people.
+func (r *restrictView) String() string {
+	var parts []string
+	if r.NoTools {
+		parts = append(parts, "no tools")
+	}
+	if r.NoFileUpload {
+		parts = append(parts, "no file upload")
+	}
+	if r.NoKnowledge {
+		parts = append(parts, "no knowledge")
+	}
+	if len(r.DenyTools) > 0 {
+		parts = append(parts, "tools withheld: "+strings.Join(r.DenyTools, ", "))
+	}
+	if len(r.DenyLabels) > 0 {
+		parts = append(parts, "labels withheld: "+strings.Join(r.DenyLabels, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 type stepUp struct {
@@ -139,14 +169,19 @@ type stepUp struct {
 }
 
 func whatIf(d access.Decision) whatIfResult {
-	w := whatIfResult{Outcome: "allow", Reason: d.Reason, Message: d.Message(), Roles: d.Grants.Roles()}
+	w := whatIfResult{Outcome: "allow", Reason: d.Reason, Roles: d.Grants.Roles()}
+	if !d.Allow {
+		w.Message = d.Message()
+	}
 	switch {
 	case d.Reason == access.ReasonMFARequired:
 		w.Outcome = "require_mfa"
 	case !d.Allow:
 		w.Outcome = "deny"
 	case !d.Restriction().IsZero():
-		w.Outcome, w.Restrict = "restrict", d.Restriction()
+		r := d.Restriction()
+		w.Outcome = "restrict"
+		w.Restrict = &restrictView{NoTools: r.NoTools, NoFileUpload: r.NoFileUpload, NoKnowledge: r.NoKnowledge, DenyTools: r.DenyTools, DenyLabels: r.DenyLabels}
 	}
 	if c := d.Conditional; c != nil {
 		w.Policies, w.Satisfied = c.Policies, c.Satisfied
@@ -183,8 +218,7 @@ func printWhatIf(s streams, w whatIfResult) {
 		row("step-up max_age", w.StepUp.MaxAge)
 	}
 	if w.Restrict != nil {
-		b, _ := json.Marshal(w.Restrict)
-		row("restricted", string(b))
+		row("restricted", w.Restrict.String())
 	}
 	row("locations", strings.Join(w.Locations, ", "))
 	row("country", w.Country)

@@ -134,3 +134,22 @@ func TestSweepAuthState(t *testing.T) {
 		t.Errorf("a live session was removed: %v", err)
 	}
 }
+
+// Ensure `users passkeys` lists a user's passkeys (none yet) and refuses
+// to remove one that does not exist or of an unknown user.
+func TestUsersPasskeys(t *testing.T) {
+	cfg, _ := usersConfig(t)
+	if code, out, _ := runCLIIn(t, "a long enough password\n", "users", "add", "carol", "-c", cfg); code != 0 {
+		t.Fatalf("users add: %d %s", code, out)
+	}
+	code, out, _ := runCLI(t, "users", "passkeys", "carol", "-c", cfg)
+	if code != 0 || !strings.HasPrefix(out, "ID") || strings.Count(out, "\n") != 1 {
+		t.Errorf("list: %d %q", code, out)
+	}
+	if code, _, errOut := runCLI(t, "users", "passkeys", "carol", "--remove", "nope", "-c", cfg); code != 1 || !strings.Contains(errOut, "no passkey") {
+		t.Errorf("remove unknown: %d %q", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "users", "passkeys", "nobody", "-c", cfg); code == 0 {
+		t.Error("listing an unknown user's passkeys succeeded")
+	}
+}

@@ -178,10 +178,55 @@ give them on standard input or with --password-file.`,
 	reset.Flags().BoolVar(&resetTOTP, "totp", false, "enrol a new TOTP authenticator (replacing any) and print its otpauth:// URL")
 	reset.Flags().StringVar(&resetIssuer, "totp-issuer", defaultTOTPIssuer, "the name authenticator apps show")
 
+	var removePasskey string
+	passkeys := &cobra.Command{
+		Use:   "passkeys USERNAME [--remove ID]",
+		Short: "List a user's passkeys, or remove one",
+		Long: `List the passkeys a user has added at the sign-in page (after signing in
+with password and code), or remove one by the ID the list shows, e.g. of a
+lost device. A removed passkey signs in no more.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withDirectory(cmd, func(ctx context.Context, dir *localidp.Directory, st store.Store) error {
+				username := strings.ToLower(strings.TrimSpace(args[0]))
+				if removePasskey != "" {
+					err := dir.RemovePasskey(ctx, username, removePasskey)
+					if errors.Is(err, store.ErrNotFound) {
+						return &exitError{code: 1, err: fmt.Errorf("no passkey %s of a user %s", removePasskey, username)}
+					}
+					if err != nil {
+						return userError(err)
+					}
+					fmt.Fprintf(s.out, "passkey %s of %s removed\n", removePasskey, username)
+					return nil
+				}
+				pks, err := dir.Passkeys(ctx, username)
+				if err != nil {
+					return userError(err)
+				}
+				tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tAAGUID\tSYNCED\tCREATED\tLAST USED")
+				for _, p := range pks {
+					synced, used := "no", "never"
+					if p.BackupState {
+						synced = "yes"
+					}
+					if !p.LastUsedAt.IsZero() {
+						used = p.LastUsedAt.UTC().Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.ID, p.Name, p.AAGUID, synced,
+						p.CreatedAt.UTC().Format(time.RFC3339), used)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	passkeys.Flags().StringVar(&removePasskey, "remove", "", "remove the passkey with this ID")
+
 	cmd.AddCommand(add, list,
 		setDisabled("disable", "Disable a user: no sign-in, no token refresh", true),
 		setDisabled("enable", "Enable a disabled user", false),
-		reset)
+		reset, passkeys)
 	return cmd
 }
 

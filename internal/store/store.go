@@ -162,7 +162,12 @@ type User struct {
 	// TOTPLastStep is the time step of the last TOTP code accepted, so a
 	// code cannot be used twice.
 	TOTPLastStep int64
-	Disabled     bool
+	// Passkeys are the user's WebAuthn credentials as the identity
+	// provider encodes them (a JSON document: credential IDs, public
+	// keys, sign counts); empty when the user has none. They hold no
+	// secret, but String, GoString and LogValue leave them out too.
+	Passkeys string
+	Disabled bool
 	// FailedAttempts counts failed sign-ins since the last success.
 	FailedAttempts int
 	// LockedUntil is when a lockout ends. Zero means not locked.

@@ -37,20 +37,28 @@ type browserFlow struct {
 // security headers.
 func startBrowserFlow(t *testing.T, e *testEnv) *browserFlow {
 	t.Helper()
-	f := &browserFlow{e: e, r: newRP(t, e, publicClient, "", e.redirect), page: browsertest.New(t),
+	return startBrowserFlowIn(t, e, browsertest.New(t))
+}
+
+// startBrowserFlowIn is startBrowserFlow in a page already open, such as
+// the page of an earlier sign-in.
+func startBrowserFlowIn(t *testing.T, e *testEnv, pg *browsertest.Page) *browserFlow {
+	t.Helper()
+	f := &browserFlow{e: e, r: newRP(t, e, publicClient, "", e.redirect), page: pg,
 		state: "state-" + newID(), nonce: "nonce-" + newID(), verifier: oauth2.GenerateVerifier()}
 	authURL := f.r.cfg.AuthCodeURL(f.state, oauth2.S256ChallengeOption(f.verifier), oidc.Nonce(f.nonce))
 	resp := f.page.Navigate(authURL)
 	if resp.Status != http.StatusOK || !strings.HasPrefix(resp.URL, e.issuer+"/login?") {
 		t.Fatalf("authorize led to %d %s", resp.Status, resp.URL)
 	}
-	checkPageHeaders(t, "login page", resp)
+	checkPageHeaders(t, "login page", resp, e.p.wa != nil)
 	return f
 }
 
 // checkPageHeaders checks the headers of a page of the provider as the
-// browser received them.
-func checkPageHeaders(t *testing.T, what string, resp *network.Response) {
+// browser received them. scripts says the page has a passkey ceremony,
+// whose script (passkey.js, and nothing else) the policy must allow.
+func checkPageHeaders(t *testing.T, what string, resp *network.Response, scripts bool) {
 	t.Helper()
 	csp := browsertest.Header(resp.Headers, "Content-Security-Policy")
 	for _, want := range []string{"default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"} {
@@ -58,7 +66,12 @@ func checkPageHeaders(t *testing.T, what string, resp *network.Response) {
 			t.Errorf("%s: Content-Security-Policy %q lacks %q", what, csp, want)
 		}
 	}
-	if strings.Contains(csp, "script-src") {
+	switch {
+	case scripts && !strings.Contains(csp, "; script-src 'self';"):
+		t.Errorf("%s: Content-Security-Policy %q does not allow the provider's script", what, csp)
+	case scripts && strings.Count(csp, "script-src") != 1, scripts && strings.Contains(csp, "unsafe"):
+		t.Errorf("%s: Content-Security-Policy %q allows more scripts than passkey.js", what, csp)
+	case !scripts && strings.Contains(csp, "script-src"):
 		t.Errorf("%s: Content-Security-Policy %q allows scripts", what, csp)
 	}
 	if got := browsertest.Header(resp.Headers, "X-Frame-Options"); got != "DENY" {
@@ -168,7 +181,7 @@ func TestBrowserSignInTOTP(t *testing.T) {
 	if resp.Status != http.StatusOK || !strings.HasPrefix(f.page.URL(), e.issuer+"/login") {
 		t.Fatalf("after bob's password: %d at %s: %q", resp.Status, f.page.URL(), f.page.Text("main"))
 	}
-	checkPageHeaders(t, "code step", resp)
+	checkPageHeaders(t, "code step", resp, false)
 	if got := f.page.Text("label[for=code]"); got != "Code from your authenticator app" {
 		t.Errorf("code step label %q", got)
 	}
@@ -200,7 +213,7 @@ func TestBrowserWrongPassword(t *testing.T) {
 		if resp.Status != http.StatusUnauthorized {
 			t.Errorf("%s: status %d, want 401", try[0], resp.Status)
 		}
-		checkPageHeaders(t, "error page", resp)
+		checkPageHeaders(t, "error page", resp, false)
 		if u := f.page.URL(); !strings.HasPrefix(u, e.issuer+"/login") || strings.Contains(u, "code=") {
 			t.Fatalf("%s: browser at %s, want the login page", try[0], u)
 		}

@@ -70,7 +70,9 @@ type Account struct {
 	Groups      []string
 	// TOTP says whether the user has enrolled a TOTP authenticator,
 	// which every sign-in then requires.
-	TOTP           bool
+	TOTP bool
+	// Passkeys is how many passkeys the user has registered.
+	Passkeys       int
 	Disabled       bool
 	FailedAttempts int
 	LockedUntil    time.Time
@@ -79,7 +81,8 @@ type Account struct {
 }
 
 func accountOf(u store.User) Account {
-	return Account{
+	recs, _ := decodePasskeys(u.Passkeys)
+	return Account{Passkeys: len(recs),
 		Username: u.Username, DisplayName: u.DisplayName, Email: u.Email, Groups: slices.Clone(u.Groups),
 		TOTP: u.TOTPSecret != "", Disabled: u.Disabled, FailedAttempts: u.FailedAttempts,
 		LockedUntil: u.LockedUntil, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
@@ -291,6 +294,12 @@ const (
 	reasonNoTOTP      = "no_totp"
 	reasonBadRecord   = "bad_record"
 	reasonStore       = "store_error"
+	// reasonBadPasskey: an assertion or attestation that does not
+	// verify, for a credential the user does not have, or a challenge
+	// not issued, used or expired.
+	reasonBadPasskey      = "bad_passkey"
+	reasonPasskeyClone    = "passkey_clone"
+	reasonTooManyPasskeys = "too_many_passkeys"
 )
 
 // Authenticate checks the user's password. On success it returns the

@@ -16,7 +16,8 @@
 //     the request in memory for ten minutes under an unguessable ID and
 //     redirects to /login.
 //  2. /login binds the request to the browser with a cookie on first view
-//     and shows a form (html/template, no script, a strict
+//     and shows a form (html/template, no script but passkey.js (see
+//     Passkeys), a strict
 //     Content-Security-Policy, X-Frame-Options: DENY) carrying a CSRF
 //     token: an HMAC over the step, the request ID and the cookie. The
 //     user gives a username and password, checked by Directory against an
@@ -42,6 +43,44 @@
 //  5. Refresh tokens rotate on each use; a used one presented again
 //     revokes its whole family, as does a disabled or deleted user.
 //     /end_session revokes the user's refresh tokens of the client.
+//
+// # Passkeys
+//
+// When the issuer's host is a domain name (WebAuthn allows no IP
+// address), the provider is also a WebAuthn relying party, through
+// github.com/go-webauthn/webauthn: RP ID the issuer's host, origin the
+// issuer's origin, user verification required, resident keys preferred,
+// no attestation asked. Pages with a passkey ceremony load one script,
+// /passkey.js, served by the provider (script-src 'self', still no
+// inline script); it calls navigator.credentials and posts the answer
+// through the page's own CSRF-protected form.
+//
+//   - Adding one: the code step of a user with TOTP has a box "Add a
+//     passkey after signing in". With it ticked, a right code leads to a
+//     registration step instead of the callback; the passkey (or a skip)
+//     then completes the sign-in with amr ["pwd","otp"]. So a passkey is
+//     only ever added by someone who has just given the password and a
+//     TOTP code, in the browser the request is bound to, within the
+//     request's ten minutes: a stolen password alone cannot add one,
+//     which matters because a passkey sign-in counts as multi-factor.
+//     Users without TOTP are not offered passkeys.
+//   - Signing in with one: the password page carries a discoverable
+//     sign-in challenge. The assertion's user handle is the username;
+//     the credential must be one that user has, the signature must
+//     verify, the user must be verified, and the sign count must grow
+//     (a count at or below the stored one means a cloned authenticator
+//     and is refused). Disabled and locked users are refused as with a
+//     password. The tokens carry amr ["hwk","user","mfa"]. Every refusal
+//     shows the same message and counts towards the request's failures;
+//     it does not count towards the user's lockout, since a passkey
+//     cannot be guessed.
+//
+// Each challenge is kept server-side with the authorization request,
+// replaced at every view of its page, taken by its first answer (right
+// or wrong) and valid for five minutes. The passkeys (credential ID,
+// public key, sign count, AAGUID, transports, backup flags, name,
+// creation and last use) are a JSON column of the user in the store;
+// "palisade users passkeys" lists and removes them.
 //
 // # What is kept where
 //

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +59,14 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T, clock func() time.Time) *testEnv {
 	t.Helper()
+	return newTestEnvOn(t, clock, false)
+}
+
+// newTestEnvOn is newTestEnv; with localhost, the issuer and redirect URIs
+// name the host localhost instead of 127.0.0.1, a domain name, so the
+// provider offers passkeys (WebAuthn allows no IP address as RP ID).
+func newTestEnvOn(t *testing.T, clock func() time.Time, localhost bool) *testEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, ":memory:")
 	if err != nil {
@@ -67,8 +76,12 @@ func newTestEnv(t *testing.T, clock func() time.Time) *testEnv {
 	var h http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	e := &testEnv{srv: srv, st: st, issuer: srv.URL + "/idp", redirect: srv.URL + "/callback",
-		gwRedirect: srv.URL + "/gw/callback", events: make(chan SignInEvent, 100)}
+	base := srv.URL
+	if localhost {
+		base = strings.Replace(base, "127.0.0.1", "localhost", 1)
+	}
+	e := &testEnv{srv: srv, st: st, issuer: base + "/idp", redirect: base + "/callback",
+		gwRedirect: base + "/gw/callback", events: make(chan SignInEvent, 100)}
 	secretHash, err := HashClientSecret(gwSecret)
 	if err != nil {
 		t.Fatal(err)

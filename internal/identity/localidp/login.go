@@ -26,6 +26,10 @@ const (
 const (
 	stepPassword = "password"
 	stepTOTP     = "totp"
+	// stepPasskey answers the passkey challenge of the password page.
+	stepPasskey = "passkey"
+	// stepRegister adds a passkey after a multi-factor sign-in.
+	stepRegister = "passkey-register"
 )
 
 // What the login page tells the user. A failure never says which part
@@ -39,6 +43,10 @@ const (
 	msgTooMany      = "Too many failed attempts. Go back to the application and sign in again."
 	msgUnavailable  = "Sign-in is not available right now. Try again in a few minutes."
 	msgForbidden    = "This form cannot be sent from another site."
+	// msgPasskeyFailed answers every refused passkey: unknown, removed,
+	// of another user, cloned, of a disabled or locked account.
+	msgPasskeyFailed    = "Sign-in with the passkey failed. Try again, or sign in with your username and password."
+	msgPasskeyAddFailed = "The passkey could not be added. Try again, or skip this step."
 )
 
 // routes builds the handler: the login pages, the browser check on the
@@ -47,6 +55,9 @@ func (p *Provider) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(p.basePath+loginPath, p.serveLogin)
 	mux.HandleFunc(p.basePath+loggedOutPath, p.serveLoggedOut)
+	if p.wa != nil {
+		mux.HandleFunc(p.basePath+passkeyScriptPath, p.servePasskeyScript)
+	}
 	opHandler := http.StripPrefix(p.basePath, p.op)
 	mux.Handle(p.basePath+callbackPath, p.checkCallback(opHandler))
 	mux.Handle(p.basePath+"/", opHandler)
@@ -161,16 +172,43 @@ func (p *Provider) loginGet(w http.ResponseWriter, r *http.Request) {
 }
 
 // formView describes the form of the request's current step. p.mu is
-// held.
+// held. A step with a passkey ceremony (the password page's sign-in, the
+// registration step) gets a fresh challenge, replacing the previous one.
 func (p *Provider) formView(a *authRequest, browser string) pageView {
 	step := stepPassword
-	if a.pendingUser != "" {
+	switch {
+	case a.enrollUser != nil:
+		step = stepRegister
+	case a.pendingUser != "":
 		step = stepTOTP
 	}
-	return pageView{
+	v := pageView{
 		Form: true, Step: step, ID: a.ID, CSRF: p.formToken(step, a.ID, browser),
 		Action: p.basePath + loginPath, Client: a.ClientID, redirectURI: a.RedirectURI,
 	}
+	if p.wa == nil {
+		return v
+	}
+	now := p.now()
+	switch step {
+	case stepPassword:
+		if c, err := p.beginPasskeyLogin(now); err == nil {
+			a.passkeyLogin = c
+			v.PasskeyOptions, v.PasskeyCSRF = c.options, p.formToken(stepPasskey, a.ID, browser)
+		}
+	case stepTOTP:
+		v.OfferPasskey = true
+	case stepRegister:
+		c, err := p.beginPasskeyRegistration(a.enrollUser, now)
+		if err != nil {
+			a.enroll = nil
+			v.Error = msgUnavailable
+			break
+		}
+		a.enroll = c
+		v.PasskeyOptions = c.options
+	}
+	return v
 }
 
 // loginPost checks one answer of the form.
@@ -191,7 +229,8 @@ func (p *Provider) loginPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	browser := c.Value
-	if (step != stepPassword && step != stepTOTP) ||
+	validStep := step == stepPassword || step == stepTOTP || (p.wa != nil && (step == stepPasskey || step == stepRegister))
+	if !validStep ||
 		!hmac.Equal([]byte(p.formToken(step, id, browser)), []byte(r.PostForm.Get("csrf"))) {
 		p.renderPage(w, http.StatusForbidden, pageView{Error: msgExpired})
 		return
@@ -208,15 +247,28 @@ func (p *Provider) loginPost(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 		p.renderPage(w, http.StatusForbidden, pageView{Error: msgOtherBrowser})
 		return
-	case step == stepTOTP && a.pendingUser == "":
+	case step == stepTOTP && (a.pendingUser == "" || a.enrollUser != nil),
+		step == stepRegister && a.enrollUser == nil,
+		step == stepPasskey && a.enrollUser != nil:
 		p.mu.Unlock()
 		p.renderPage(w, http.StatusBadRequest, pageView{Error: msgExpired})
 		return
 	}
-	if step == stepPassword {
-		a.pendingUser = "" // starting again
+	if step == stepPassword || step == stepPasskey {
+		// Starting again.
+		a.pendingUser, a.enrollUser, a.enrollAMR, a.enroll = "", nil, nil, nil
 	}
 	pending, clientID := a.pendingUser, a.ClientID
+	// A passkey challenge is answered once: taken now, whatever the
+	// answer.
+	var cer *ceremony
+	switch step {
+	case stepPasskey:
+		cer, a.passkeyLogin = a.passkeyLogin, nil
+	case stepRegister:
+		cer, a.enroll = a.enroll, nil
+	}
+	enrollUser, enrollAMR := a.enrollUser, a.enrollAMR
 	p.mu.Unlock()
 
 	ev := SignInEvent{ClientID: clientID, Step: step, RemoteAddr: remoteHost(r)}
@@ -258,7 +310,16 @@ func (p *Provider) loginPost(w http.ResponseWriter, r *http.Request) {
 			p.failed(w, id, browser, err, msgCodeFailed, "")
 			return
 		}
-		p.complete(w, r, id, pending, []string{"pwd", "otp"}, ev)
+		amr := []string{"pwd", "otp"}
+		if p.wa != nil && r.PostForm.Get("addPasskey") != "" {
+			p.startPasskeyRegistration(w, r, id, browser, pending, amr, ev)
+			return
+		}
+		p.complete(w, r, id, pending, amr, ev)
+	case stepPasskey:
+		p.passkeyLoginPost(w, r, id, browser, cer, ev)
+	case stepRegister:
+		p.passkeyRegisterPost(w, r, id, browser, cer, enrollUser, enrollAMR, ev)
 	}
 }
 
@@ -301,6 +362,7 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, id, username
 		return
 	}
 	a.Subject, a.AMR, a.AuthTime, a.done, a.pendingUser = username, amr, now, true, ""
+	a.enrollUser, a.enrollAMR, a.enroll, a.passkeyLogin = nil, nil, nil, nil
 	p.mu.Unlock()
 	ev.Success, ev.AMR = true, amr
 	p.emit(r.Context(), ev)
@@ -350,6 +412,15 @@ type pageView struct {
 	Username string
 	Error    string
 	Info     string
+	// PasskeyOptions, when set, are the WebAuthn options of the step's
+	// passkey ceremony (JSON), which passkey.js hands to the browser.
+	PasskeyOptions string
+	// PasskeyCSRF is the CSRF token of the password page's passkey form.
+	PasskeyCSRF string
+	// OfferPasskey shows, on the code step, the choice to add a passkey.
+	OfferPasskey bool
+	// Script is the path of passkey.js, set when the page needs it.
+	Script string
 	// redirectURI's origin is allowed as a form-action: browsers apply
 	// form-action to the redirects that follow the form.
 	redirectURI string
@@ -367,6 +438,8 @@ body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0
 label{display:block;margin:.9rem 0 .25rem}
 input{width:100%;padding:.5rem;box-sizing:border-box;font-size:1rem}
 button{margin-top:1.3rem;padding:.6rem 1rem;width:100%;font-size:1rem}
+.check{display:flex;gap:.5rem;align-items:center}
+.check input{width:auto}
 .err{background:#fde8e8;border:1px solid #d99;padding:.6rem;border-radius:4px}
 </style>
 </head>
@@ -390,7 +463,19 @@ button{margin-top:1.3rem;padding:.6rem 1rem;width:100%;font-size:1rem}
 {{- if eq .Step "totp"}}
 <label for="code">Code from your authenticator app</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="8" required autofocus>
+{{- if .OfferPasskey}}
+<label class="check"><input type="checkbox" id="addPasskey" name="addPasskey" value="1"> Add a passkey after signing in</label>
+{{- end}}
 <button type="submit">Verify</button>
+{{- else if eq .Step "passkey-register"}}
+<p>Add a passkey to sign in next time with this device's screen lock or a security key, without your password and code.</p>
+<input type="hidden" name="credential" value="">
+<label for="passkey-name">Name of the passkey</label>
+<input id="passkey-name" name="name" maxlength="64" value="Passkey" autocomplete="off" spellcheck="false">
+{{- if .PasskeyOptions}}
+<div data-passkey hidden><button type="button" id="passkey-register" data-options="{{.PasskeyOptions}}">Add a passkey</button></div>
+{{- end}}
+<button type="submit" id="passkey-skip" name="skip" value="1">Skip and continue</button>
 {{- else}}
 <label for="username">Username</label>
 <input id="username" name="username" value="{{.Username}}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
@@ -399,6 +484,19 @@ button{margin-top:1.3rem;padding:.6rem 1rem;width:100%;font-size:1rem}
 <button type="submit">Sign in</button>
 {{- end}}
 </form>
+{{- if and .PasskeyOptions (eq .Step "password")}}
+<form method="post" action="{{.Action}}" id="passkey-form" data-passkey hidden>
+<input type="hidden" name="authRequestID" value="{{.ID}}">
+<input type="hidden" name="csrf" value="{{.PasskeyCSRF}}">
+<input type="hidden" name="step" value="passkey">
+<input type="hidden" name="credential" value="">
+<button type="button" id="passkey-signin" data-options="{{.PasskeyOptions}}">Sign in with a passkey</button>
+</form>
+{{- end}}
+{{- if .Script}}
+<p id="passkey-status" class="err" role="status" hidden></p>
+<script src="{{.Script}}" defer></script>
+{{- end}}
 {{- end}}
 </main>
 </body>
@@ -406,17 +504,23 @@ button{margin-top:1.3rem;padding:.6rem 1rem;width:100%;font-size:1rem}
 `))
 
 // renderPage writes the page with its security headers: a strict
-// Content-Security-Policy (no script at all, the one inline style by
-// nonce, forms only to the provider and the client's redirect origin),
-// no framing and no caching.
+// Content-Security-Policy (no script but the provider's own passkey.js
+// on pages with a passkey ceremony, no inline script, the one inline
+// style by nonce, forms only to the provider and the client's redirect
+// origin), no framing and no caching.
 func (p *Provider) renderPage(w http.ResponseWriter, status int, v pageView) {
 	v.Nonce = base64.RawURLEncoding.EncodeToString(randomBytes(16))
 	formAction := "'self'"
 	if o := cspOrigin(v.redirectURI); o != "" {
 		formAction += " " + o
 	}
+	scripts := ""
+	if v.PasskeyOptions != "" && v.Form {
+		v.Script = p.basePath + passkeyScriptPath
+		scripts = "; script-src 'self'"
+	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+v.Nonce+"'; form-action "+formAction+
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'nonce-"+v.Nonce+"'"+scripts+"; form-action "+formAction+
 		"; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")

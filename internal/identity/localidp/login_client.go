@@ -1,6 +1,7 @@
 package localidp
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -140,8 +141,14 @@ func browserSignIn(ctx context.Context, hc *http.Client, authURL, redirectURI, u
 			}
 			continue
 		}
+		// The fields of the first form only: the page may have a second
+		// one, for a passkey, which this client does not use.
+		first := body
+		if i := bytes.Index(body, []byte("</form>")); i >= 0 {
+			first = body[:i]
+		}
 		fields := map[string]string{}
-		for _, m := range hiddenRE.FindAllSubmatch(body, -1) {
+		for _, m := range hiddenRE.FindAllSubmatch(first, -1) {
 			fields[string(m[1])] = html.UnescapeString(string(m[2]))
 		}
 		if fields["csrf"] == "" {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/rs/cors"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -105,11 +106,13 @@ type SignInEvent struct {
 	ClientID string
 	// Success says whether the step succeeded.
 	Success bool
-	// Step is "password" or "totp".
+	// Step is "password", "totp", "passkey" (a sign-in with a passkey)
+	// or "passkey-register" (adding a passkey after a sign-in).
 	Step string
 	// Reason says why a step failed: unknown_user, bad_password,
-	// disabled, locked, bad_totp, totp_replay, no_totp, bad_record or
-	// store_error. The user is never told.
+	// disabled, locked, bad_totp, totp_replay, no_totp, bad_passkey,
+	// passkey_clone, too_many_passkeys, bad_record or store_error. The
+	// user is never told.
 	Reason string
 	// AMR is set on the success that completes the sign-in.
 	AMR        []string
@@ -136,6 +139,9 @@ type Provider struct {
 	kid    string
 
 	formKey []byte
+	// wa is the passkey relying party; nil when the issuer's host is an
+	// IP address, which WebAuthn does not allow: then no passkeys.
+	wa *webauthn.WebAuthn
 
 	op      *op.Provider
 	handler http.Handler
@@ -204,6 +210,9 @@ func New(opts Options) (*Provider, error) {
 		p.clients[c.ID] = oc
 	}
 
+	if p.wa, err = newWebAuthn(iss); err != nil {
+		return nil, err
+	}
 	if p.dir, err = NewDirectory(ctx, opts.Store, p.now); err != nil {
 		return nil, err
 	}

@@ -37,6 +37,15 @@ type authRequest struct {
 	pendingUser string
 	// failures counts wrong answers at the login form.
 	failures int
+	// passkeyLogin is the challenge of the password page's passkey
+	// sign-in, replaced at every view, taken by its first answer.
+	passkeyLogin *ceremony
+	// enrollUser has signed in with password and code and asked to add
+	// a passkey: the registration step is shown, with the challenge
+	// enroll, and the sign-in completes with enrollAMR after it.
+	enrollUser *waUser
+	enrollAMR  []string
+	enroll     *ceremony
 
 	Subject  string
 	AMR      []string

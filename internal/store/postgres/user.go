@@ -12,7 +12,7 @@ import (
 )
 
 const userColumns = `username, display_name, email, group_names, password_hash, totp_secret,
-	totp_last_step, disabled, failed_attempts, locked_until, created_at, updated_at`
+	totp_last_step, disabled, failed_attempts, locked_until, created_at, updated_at, passkeys`
 
 // CreateUser stores u. Returns store.ErrAlreadyExists if u.Username is
 // taken.
@@ -21,10 +21,10 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 		return errors.New("postgres: create user: empty username")
 	}
 	if _, err := s.pool.Exec(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		u.Username, u.DisplayName, u.Email, groupsArg(u.Groups), u.PasswordHash, u.TOTPSecret,
 		u.TOTPLastStep, u.Disabled, u.FailedAttempts, nullTime(u.LockedUntil),
-		u.CreatedAt, u.UpdatedAt); err != nil {
+		u.CreatedAt, u.UpdatedAt, u.Passkeys); err != nil {
 		return fmt.Errorf("postgres: create user %q: %w", u.Username, mapErr(err))
 	}
 	return nil
@@ -85,11 +85,11 @@ func (s *Store) UpdateUser(ctx context.Context, username string, fn func(store.U
 		_, err = tx.Exec(ctx, `UPDATE users SET
 			display_name = $2, email = $3, group_names = $4, password_hash = $5, totp_secret = $6,
 			totp_last_step = $7, disabled = $8, failed_attempts = $9, locked_until = $10,
-			created_at = $11, updated_at = $12
+			created_at = $11, updated_at = $12, passkeys = $13
 			WHERE username = $1`,
 			username, u.DisplayName, u.Email, groupsArg(u.Groups), u.PasswordHash, u.TOTPSecret,
 			u.TOTPLastStep, u.Disabled, u.FailedAttempts, nullTime(u.LockedUntil),
-			u.CreatedAt, u.UpdatedAt)
+			u.CreatedAt, u.UpdatedAt, u.Passkeys)
 		return err
 	})
 	if fnErr != nil {
@@ -125,7 +125,7 @@ func scanUser(row pgx.Row) (store.User, error) {
 	var u store.User
 	var locked *time.Time
 	if err := row.Scan(&u.Username, &u.DisplayName, &u.Email, &u.Groups, &u.PasswordHash, &u.TOTPSecret,
-		&u.TOTPLastStep, &u.Disabled, &u.FailedAttempts, &locked, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		&u.TOTPLastStep, &u.Disabled, &u.FailedAttempts, &locked, &u.CreatedAt, &u.UpdatedAt, &u.Passkeys); err != nil {
 		return store.User{}, err
 	}
 	if len(u.Groups) == 0 {

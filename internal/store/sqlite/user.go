@@ -10,7 +10,7 @@ import (
 )
 
 const userColumns = `username, display_name, email, group_names, password_hash, totp_secret,
-	totp_last_step, disabled, failed_attempts, locked_until, created_at, updated_at`
+	totp_last_step, disabled, failed_attempts, locked_until, created_at, updated_at, passkeys`
 
 // CreateUser stores u. Returns store.ErrAlreadyExists if u.Username is
 // taken.
@@ -23,10 +23,10 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 		return fmt.Errorf("sqlite: create user %q: %w", u.Username, err)
 	}
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.Username, u.DisplayName, u.Email, groups, u.PasswordHash, u.TOTPSecret,
 		u.TOTPLastStep, u.Disabled, u.FailedAttempts, nullMicros(u.LockedUntil),
-		micros(u.CreatedAt), micros(u.UpdatedAt)); err != nil {
+		micros(u.CreatedAt), micros(u.UpdatedAt), u.Passkeys); err != nil {
 		return fmt.Errorf("sqlite: create user %q: %w", u.Username, mapErr(err))
 	}
 	return nil
@@ -93,11 +93,11 @@ func (s *Store) UpdateUser(ctx context.Context, username string, fn func(store.U
 	if _, err := tx.ExecContext(ctx, `UPDATE users SET
 		display_name = ?, email = ?, group_names = ?, password_hash = ?, totp_secret = ?,
 		totp_last_step = ?, disabled = ?, failed_attempts = ?, locked_until = ?,
-		created_at = ?, updated_at = ?
+		created_at = ?, updated_at = ?, passkeys = ?
 		WHERE username = ?`,
 		u.DisplayName, u.Email, groups, u.PasswordHash, u.TOTPSecret,
 		u.TOTPLastStep, u.Disabled, u.FailedAttempts, nullMicros(u.LockedUntil),
-		micros(u.CreatedAt), micros(u.UpdatedAt), username); err != nil {
+		micros(u.CreatedAt), micros(u.UpdatedAt), u.Passkeys, username); err != nil {
 		return fmt.Errorf("sqlite: update user %q: %w", username, mapErr(err))
 	}
 	if err := tx.Commit(); err != nil {
@@ -140,7 +140,7 @@ func scanUser(row scanner) (store.User, error) {
 	var locked sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&u.Username, &u.DisplayName, &u.Email, &groups, &u.PasswordHash, &u.TOTPSecret,
-		&u.TOTPLastStep, &u.Disabled, &u.FailedAttempts, &locked, &created, &updated); err != nil {
+		&u.TOTPLastStep, &u.Disabled, &u.FailedAttempts, &locked, &created, &updated, &u.Passkeys); err != nil {
 		return store.User{}, err
 	}
 	if err := json.Unmarshal([]byte(groups), &u.Groups); err != nil {

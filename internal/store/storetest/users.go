@@ -36,6 +36,7 @@ func newUser(username string, created time.Time) store.User {
 		PasswordHash:   "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
 		TOTPSecret:     "v1:sealed-secret",
 		TOTPLastStep:   58_000_000,
+		Passkeys:       `[{"id":"cGFzc2tleS1pZA","publicKey":"cHVibGljLWtleQ","signCount":7,"name":"Laptop ✓"}]`,
 		Disabled:       false,
 		FailedAttempts: 2,
 		LockedUntil:    created.Add(time.Minute),
@@ -159,6 +160,7 @@ func testUserUpdate(t *testing.T, s store.Store) {
 	want.PasswordHash = "$argon2id$new"
 	want.TOTPSecret = ""
 	want.TOTPLastStep = 0
+	want.Passkeys = `[{"id":"bmV3","signCount":8}, {"id":"c2Vjb25k"}]`
 	want.Disabled = true
 	want.FailedAttempts = 0
 	want.LockedUntil = time.Time{}
@@ -176,15 +178,16 @@ func testUserUpdate(t *testing.T, s store.Store) {
 	if diff := cmp.Diff(want, mustGetUser(t, s, "alice"), diffOpts...); diff != "" {
 		t.Errorf("after UpdateUser (-want +got):\n%s", diff)
 	}
-	// Groups can be emptied.
+	// Groups and passkeys can be emptied.
 	if err := s.UpdateUser(testContext(t), "alice", func(u store.User) (store.User, error) {
 		u.Groups = nil
+		u.Passkeys = ""
 		return u, nil
 	}); err != nil {
 		t.Fatalf("UpdateUser: %v", err)
 	}
-	if got := mustGetUser(t, s, "alice"); len(got.Groups) != 0 {
-		t.Errorf("Groups = %q after clearing, want none", got.Groups)
+	if got := mustGetUser(t, s, "alice"); len(got.Groups) != 0 || got.Passkeys != "" {
+		t.Errorf("Groups = %q, Passkeys = %q after clearing, want none", got.Groups, got.Passkeys)
 	}
 }
 
@@ -263,7 +266,7 @@ func testUserDelete(t *testing.T, s store.Store) {
 }
 
 // Ensure a user printed or logged by mistake does not show its password
-// hash or TOTP secret.
+// hash, TOTP secret or passkeys.
 func testUserSecretsNotPrinted(t *testing.T, s store.Store) {
 	u := newUser("alice", t0)
 	mustCreateUser(t, s, u)
@@ -271,7 +274,7 @@ func testUserSecretsNotPrinted(t *testing.T, s store.Store) {
 	var logged strings.Builder
 	slog.New(slog.NewTextHandler(&logged, nil)).Info("user", "user", got)
 	for _, out := range []string{fmt.Sprint(got), fmt.Sprintf("%v %+v %#v %s", got, got, got, got), logged.String()} {
-		if strings.Contains(out, u.PasswordHash) || strings.Contains(out, u.TOTPSecret) {
+		if strings.Contains(out, u.PasswordHash) || strings.Contains(out, u.TOTPSecret) || strings.Contains(out, "cHVibGljLWtleQ") {
 			t.Errorf("a secret was printed: %s", out)
 		}
 		if !strings.Contains(out, "alice") {

@@ -1,0 +1,6 @@
+-- Passkeys (WebAuthn credentials) of the built-in identity provider's
+-- users: a JSON array as the identity provider encodes it (credential
+-- IDs, public keys, sign counts, names, times), or '' for none. Public
+-- keys are not secrets; the column holds nothing that signs a user in.
+
+ALTER TABLE users ADD COLUMN passkeys TEXT NOT NULL DEFAULT '';

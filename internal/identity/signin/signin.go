@@ -48,6 +48,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gorilla/securecookie"
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/palisade-gw/palisade/internal/apperr"
 	"github.com/palisade-gw/palisade/internal/identity"
@@ -149,6 +150,8 @@ type Service struct {
 	cookies   *securecookie.SecureCookie
 	seal      cipher.AEAD
 	public    *url.URL
+	// refreshing lets concurrent requests of one session share a refresh.
+	refreshing singleflight.Group
 }
 
 // provider is a Provider with its discovered endpoints, fetched on first
@@ -325,9 +328,30 @@ func (s *Service) Lookup(ctx context.Context, id string) (*Session, error) {
 		return nil, apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "The session cannot be read.")
 	}
 	if !rec.TokenExpiry.IsZero() && !now.Before(rec.TokenExpiry) {
-		if rec, data, err = s.refresh(ctx, rec, data); err != nil {
+		// Requests of one session that arrive together refresh once:
+		// providers rotate refresh tokens and treat a second use of the
+		// old one as theft, ending the whole session.
+		v, err, _ := s.refreshing.Do(rec.ID, func() (any, error) {
+			cur, err := s.opts.Store.GetSession(ctx, rec.ID)
+			if err != nil {
+				return nil, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "Sessions cannot be checked now, so the request was refused.")
+			}
+			if !cur.RevokedAt.IsZero() {
+				return nil, ErrSessionEnded
+			}
+			if err := json.Unmarshal(cur.Data, &data); err != nil {
+				return nil, apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "The session cannot be read.")
+			}
+			if !cur.TokenExpiry.IsZero() && now.Before(cur.TokenExpiry) {
+				return refreshed{cur, data}, nil // another request has just renewed it
+			}
+			cur, data, err := s.refresh(ctx, cur, data)
+			return refreshed{cur, data}, err
+		})
+		if err != nil {
 			return nil, err
 		}
+		rec, data = v.(refreshed).rec, v.(refreshed).data
 	} else if now.Sub(rec.LastSeenAt) >= touchEvery {
 		err := s.opts.Store.UpdateSession(ctx, id, func(se store.Session) (store.Session, error) {
 			se.LastSeenAt = now
@@ -338,6 +362,12 @@ func (s *Service) Lookup(ctx context.Context, id string) (*Session, error) {
 		}
 	}
 	return &Session{ID: rec.ID, Provider: data.Provider, Principal: data.Principal, CreatedAt: rec.CreatedAt, ExpiresAt: rec.ExpiresAt}, nil
+}
+
+// refreshed is the result of a shared refresh.
+type refreshed struct {
+	rec  store.Session
+	data sessionData
 }
 
 // refresh renews the provider's tokens. Without a refresh token the

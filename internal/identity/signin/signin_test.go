@@ -516,3 +516,40 @@ func TestSessionRefreshAndTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Ensure requests of one session that find its tokens expired together
+// refresh them once: a second use of the rotated refresh token would make
+// the provider end the session.
+func TestConcurrentRefresh(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	c := e.browser(t)
+	e.signIn(t, c, "/")
+	s, _ := e.whoami(t, c)
+	if err := e.st.UpdateSession(ctx, s.ID, func(se store.Session) (store.Session, error) {
+		se.TokenExpiry = time.Now().Add(-time.Second)
+		return se, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := e.svc.Lookup(ctx, s.ID)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("concurrent lookup: %v", err)
+		}
+	}
+	if _, err := e.svc.Lookup(ctx, s.ID); err != nil {
+		t.Fatalf("the session ended after a concurrent refresh: %v", err)
+	}
+}

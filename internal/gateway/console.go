@@ -107,7 +107,7 @@ func (g *Gateway) sessionToken(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, r, g.log, flavorPlain, err, id)
 	}
-	if !sameOrigin(r, g.publicOrigin) {
+	if !signin.SameOrigin(r, g.publicOrigin) {
 		refuse(apperr.New(apperr.KindForbidden, apperr.CodeOriginNotAllowed, "Session tokens are only given to Palisade's own page."))
 		return
 	}
@@ -128,13 +128,4 @@ func (g *Gateway) sessionToken(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, map[string]any{"token": tok, "expires_in": int(time.Until(exp).Seconds()), "token_type": "Bearer"})
-}
-
-// sameOrigin reports whether a browser request comes from origin: its
-// Origin header, or Sec-Fetch-Site when a browser sends no Origin.
-func sameOrigin(r *http.Request, origin string) bool {
-	if o := r.Header.Get("Origin"); o != "" {
-		return o == origin
-	}
-	return r.Header.Get("Sec-Fetch-Site") == "same-origin"
 }

@@ -24,21 +24,26 @@ const TokenAlgorithm = "HS256"
 // JWTAlgorithm returns the "alg" of a compact JWS without verifying
 // anything, to pick the verifier that will; "" when s is not a JWS.
 func JWTAlgorithm(s string) string {
-	head, _, ok := strings.Cut(s, ".")
-	if !ok || len(head) > 1024 {
-		return ""
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(head)
-	if err != nil {
-		return ""
-	}
 	var h struct {
 		Alg string `json:"alg"`
 	}
-	if json.Unmarshal(raw, &h) != nil {
+	if !PeekJWT(s, 0, &h) {
 		return ""
 	}
 	return h.Alg
+}
+
+// PeekJWT decodes part 0 (the header) or 1 (the claims) of a compact JWS
+// into v WITHOUT verifying anything, to choose the verifier that will.
+// It reports false when s is not a JWS or the part is not a JSON object of
+// at most 8 KiB.
+func PeekJWT(s string, part int, v any) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 3 || part < 0 || part > 1 || len(parts[part]) > 8<<10 {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[part])
+	return err == nil && json.Unmarshal(b, v) == nil
 }
 
 const (
@@ -235,18 +240,10 @@ func (t *Tokens) VerifySession(raw string) (app, sid string, err error) {
 // IsSessionToken reports, without verifying it, whether raw claims to be
 // a session token (to pick the verifier that will check it).
 func IsSessionToken(raw string) bool {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 || len(parts[1]) > 8<<10 {
-		return false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return false
-	}
 	var c struct {
 		Aud any `json:"aud"`
 	}
-	if json.Unmarshal(b, &c) != nil {
+	if !PeekJWT(raw, 1, &c) {
 		return false
 	}
 	switch a := c.Aud.(type) {

@@ -10,12 +10,16 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/audit/checkpoint"
 	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/gateway"
+	"github.com/palisade-gw/palisade/internal/store"
 )
 
 func newServeCmd(s streams) *cobra.Command {
@@ -86,6 +90,11 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	jctx, stopJanitor := context.WithCancel(ctx)
 	defer stopJanitor()
 	go runJanitor(jctx, st, log)
+	stopCheckpoints, err := startCheckpoints(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	defer stopCheckpoints() // on early returns; a no-op after the call below
 	log.Info("palisade started", "addr", ln.Addr().String(), "agents", len(cfg.Agents), "apps", len(cfg.Apps), "store", cfg.Store.Driver)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -102,6 +111,7 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	if _, rerr := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.TypeServerStopped, Outcome: audit.OutcomeSuccess}); rerr != nil {
 		log.Error("could not record shutdown", "err", rerr)
 	}
+	stopCheckpoints()
 	log.Info("palisade stopped")
 	return err
 }
@@ -131,4 +141,42 @@ func serverTLS(t *config.TLS) (*tls.Config, error) {
 		c.ClientCAs, c.ClientAuth = pool, tls.VerifyClientCertIfGiven
 	}
 	return c, nil
+}
+
+// finalCheckpointTimeout bounds the checkpoint signed at shutdown.
+const finalCheckpointTimeout = 10 * time.Second
+
+// startCheckpoints starts signing checkpoints of the audit log in the
+// background. The returned stop ends it and signs a last checkpoint, so
+// that the events of this run (its server.stopped event included) are
+// covered; it may be called more than once. Failing to load the signing
+// key refuses the start.
+func startCheckpoints(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (stop func(), err error) {
+	a := cfg.Audit
+	cp, err := checkpoint.New(ctx, st, checkpoint.Options{Origin: a.Origin, Every: a.CheckpointEvery,
+		Interval: a.CheckpointInterval.D(), Dir: a.CheckpointDir, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoints: %w", err)
+	}
+	log.Info("audit checkpoints", "origin", a.Origin, "verifier_key", cp.VerifierKey(), "dir", a.CheckpointDir)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = cp.Run(rctx) // Run logs its own failures
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalCheckpointTimeout)
+			defer cancel()
+			if ck, err := cp.CheckpointNow(fctx); err != nil {
+				log.Error("could not sign the final audit checkpoint", "err", err)
+			} else {
+				log.Info("audit checkpoint", "size", ck.Size, "root", ck.Hash.String())
+			}
+		})
+	}, nil
 }

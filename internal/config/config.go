@@ -26,6 +26,8 @@ type Config struct {
 	Roles []Role `yaml:"roles" json:"roles,omitempty" jsonschema:"description=Roles: who holds them and what they allow. Nothing is allowed that no role grants."`
 	// Access holds the conditional access policies.
 	Access Access `yaml:"access" json:"access,omitempty" jsonschema:"description=Conditional access: policies over location\\, country\\, device\\, risk\\, MFA and time."`
+	// Audit configures the tamper-evident audit log's signed checkpoints.
+	Audit Audit `yaml:"audit" json:"audit,omitempty" jsonschema:"description=Signed checkpoints that make the audit log tamper-evident."`
 
 	// Raw holds, for every string field whose text in the file contained a
 	// reference (${env:NAME}, ${secret:NAME}) or an escaped "$${", the text
@@ -34,6 +36,22 @@ type Config struct {
 	// references from literal secrets, and Redacted to print the config
 	// without resolved values. It is not part of the file format.
 	Raw map[string]string `yaml:"-" json:"-"`
+}
+
+// Audit configures the signed checkpoints of the audit log: every so many
+// events, or so often, Palisade signs the root of the Merkle tree over all
+// events so far and keeps the checkpoint in the database and, optionally,
+// in a directory outside it, where `palisade audit verify` finds it.
+type Audit struct {
+	// CheckpointEvery is how many new events trigger a checkpoint.
+	CheckpointEvery int64 `yaml:"checkpoint_every" json:"checkpoint_every,omitempty" jsonschema:"description=Sign a checkpoint after this many new audit events. Default 1000.,minimum=1"`
+	// CheckpointInterval is how long new events wait, at most, for one.
+	CheckpointInterval Duration `yaml:"checkpoint_interval" json:"checkpoint_interval,omitempty" jsonschema:"description=Sign a checkpoint at least this often while new audit events arrive. Default 60s; at least 1s."`
+	// CheckpointDir is a directory outside the database that receives a
+	// copy of every checkpoint signed.
+	CheckpointDir string `yaml:"checkpoint_dir" json:"checkpoint_dir,omitempty" jsonschema:"description=Directory that receives a copy of every signed checkpoint (SIZE.checkpoint)\\, ideally on other storage than the database. Relative to the config file. Default none."`
+	// Origin names the log in its checkpoints.
+	Origin string `yaml:"origin" json:"origin,omitempty" jsonschema:"description=Name of the log in its checkpoints. Default the host of server.public_url followed by /audit. Changing it makes older checkpoints unverifiable."`
 }
 
 // Server configures the public HTTP listener.

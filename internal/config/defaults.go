@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,6 +33,8 @@ const (
 	defaultLocalRefreshTTL   = 8 * time.Hour
 	defaultSessionLifetime   = 12 * time.Hour
 	defaultSessionIdle       = time.Hour
+	defaultCheckpointEvery   = 1000
+	defaultCheckpointPeriod  = 60 * time.Second
 )
 
 // Limits enforced by Validate.
@@ -77,11 +80,13 @@ func baseDefaults() *Config {
 			Local:    LocalIdP{AccessTokenTTL: Duration(defaultLocalAccessTTL), RefreshTokenTTL: Duration(defaultLocalRefreshTTL)},
 			Sessions: Sessions{Lifetime: Duration(defaultSessionLifetime), IdleTimeout: Duration(defaultSessionIdle)},
 		},
+		Audit: Audit{CheckpointEvery: defaultCheckpointEvery, CheckpointInterval: Duration(defaultCheckpointPeriod)},
 	}
 }
 
 // deriveDefaults fills the defaults that depend on other fields: the SQLite
-// file lives in the data directory unless the file names another one.
+// file lives in the data directory unless the file names another one, and
+// the audit log's origin is named after the public URL's host.
 func deriveDefaults(c *Config) {
 	if c.Store.Driver == defaultDriver && c.Store.Path == "" && c.DataDir != "" {
 		c.Store.Path = filepath.Join(c.DataDir, defaultSQLiteFile)
@@ -93,6 +98,11 @@ func deriveDefaults(c *Config) {
 		}
 	}
 	c.Server.PublicURL = strings.TrimSuffix(c.Server.PublicURL, "/")
+	if c.Audit.Origin == "" {
+		if u, err := url.Parse(c.Server.PublicURL); err == nil && u.Host != "" {
+			c.Audit.Origin = u.Host + "/audit"
+		}
+	}
 }
 
 // publicURLOf is the default public URL for a listen address: http to the

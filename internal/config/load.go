@@ -98,7 +98,7 @@ func (l *Loader) Parse(filename string, data []byte) (*Config, error) {
 			}
 		}
 	}
-	for _, p := range []*string{&c.Access.GeoIPDatabase, tlsPath(c, 0), tlsPath(c, 1), tlsPath(c, 2)} {
+	for _, p := range []*string{&c.Access.GeoIPDatabase, tlsPath(c, 0), tlsPath(c, 1), tlsPath(c, 2), &c.Audit.CheckpointDir} {
 		if p != nil && *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

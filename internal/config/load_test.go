@@ -32,6 +32,7 @@ func TestDefault(t *testing.T) {
 			Local:    LocalIdP{AccessTokenTTL: Duration(10 * time.Minute), RefreshTokenTTL: Duration(8 * time.Hour)},
 			Sessions: Sessions{Lifetime: Duration(12 * time.Hour), IdleTimeout: Duration(time.Hour)},
 		},
+		Audit: Audit{CheckpointEvery: 1000, CheckpointInterval: Duration(time.Minute), Origin: "127.0.0.1:8080/audit"},
 	}
 	if diff := cmp.Diff(want, Default()); diff != "" {
 		t.Errorf("Default() mismatch (-want +got):\n%s", diff)
@@ -161,6 +162,8 @@ func TestParseFull(t *testing.T) {
 				Members:     RoleMembers{Users: []string{"corp:8d1c7b4e-hr-director"}, Groups: []string{"corp:hr-staff"}, IdPRoles: []string{"corp:HR.Admin"}, Apps: []string{"hr-web"}},
 				Permissions: Permissions{Agents: []string{"*"}, Knowledge: []string{"hr-internal", "hr-confidential"}, Tools: []string{"leave-balance"}, Admin: []string{"audit.read"}}},
 		},
+		Audit: Audit{CheckpointEvery: 500, CheckpointInterval: Duration(30 * time.Second),
+			CheckpointDir: filepath.Join(dir, "checkpoints"), Origin: "palisade.example.com/audit"},
 		Raw: map[string]string{
 			"store.dsn":                                 "postgres://palisade:${env:PALISADE_PG_PASSWORD}@db.internal:5432/palisade?sslmode=verify-full",
 			"agents[1].upstream.api_key":                "${env:OPENAI_API_KEY}",
@@ -475,3 +478,21 @@ agents:
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// Ensure the audit log's origin is named after the public URL's host
+// unless the file names it.
+func TestAuditOriginDefault(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"server:\n\tpublic_url: https://gw.example.com/\n", "gw.example.com/audit"},
+		{"server:\n\taddr: 0.0.0.0:9000\n", "127.0.0.1:9000/audit"},
+		{"server:\n\tpublic_url: https://gw.example.com:8443\naudit:\n\torigin: example.com/palisade-log\n", "example.com/palisade-log"},
+	} {
+		c, err := parseYAML(t, tc.src)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		if c.Audit.Origin != tc.want {
+			t.Errorf("%q: origin %q, want %q", tc.src, c.Audit.Origin, tc.want)
+		}
+	}
+}

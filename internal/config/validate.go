@@ -6,8 +6,11 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -49,7 +52,37 @@ func (c *Config) problems() []Problem {
 	issuers := v.identity()
 	v.roles(issuers, apps, agents)
 	v.access()
+	v.audit()
 	return v.ps
+}
+
+// minCheckpointInterval keeps the checkpoint writer from signing in a
+// tight loop.
+const minCheckpointInterval = Duration(time.Second)
+
+// audit checks the checkpoint settings. The origin becomes the first line
+// of every checkpoint and the signing key's name, so it must be one line
+// without spaces or "+" (C2SP signed-note key names).
+func (v *validator) audit() {
+	a := v.c.Audit
+	if a.CheckpointEvery < 1 {
+		v.add("audit.checkpoint_every", "must be at least 1")
+	}
+	if a.CheckpointInterval < minCheckpointInterval {
+		v.add("audit.checkpoint_interval", "must be at least %s", time.Duration(minCheckpointInterval))
+	}
+	switch {
+	case a.Origin == "":
+		// It is derived from server.public_url, which is empty or
+		// unusable only when server.addr or server.public_url is
+		// reported; otherwise say so here, so nothing passes unnamed.
+		if !slices.ContainsFunc(v.ps, func(p Problem) bool { return strings.HasPrefix(p.Path, "server.") }) {
+			v.add("audit.origin", "must be set: it could not be derived from server.public_url")
+		}
+	case !utf8.ValidString(a.Origin) || len(a.Origin) > 255 ||
+		strings.ContainsFunc(a.Origin, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '+' }):
+		v.add("audit.origin", "%s must be at most 255 characters without spaces, control characters or \"+\", such as \"palisade.example.com/audit\"", v.quote("audit.origin", a.Origin))
+	}
 }
 
 // validator accumulates problems for one Validate call.

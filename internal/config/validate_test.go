@@ -56,6 +56,24 @@ func TestValidateRules(t *testing.T) {
 			want: []string{"test.yaml:1: data_dir: must not be empty"},
 		},
 
+		// audit
+		{
+			name: "checkpoint settings out of range",
+			src:  "audit:\n\tcheckpoint_every: 0\n\tcheckpoint_interval: 500ms\n",
+			want: []string{"test.yaml:2: audit.checkpoint_every: must be at least 1",
+				"test.yaml:3: audit.checkpoint_interval: must be at least 1s"},
+		},
+		{
+			name: "origin with a space",
+			src:  "audit:\n\torigin: my log\n",
+			want: []string{`test.yaml:2: audit.origin: "my log" must be at most 255 characters without spaces, control characters or "+", such as "palisade.example.com/audit"`},
+		},
+		{
+			name: "origin with a plus",
+			src:  "audit:\n\torigin: a+b/audit\n",
+			want: []string{`test.yaml:2: audit.origin: "a+b/audit" must be at most 255 characters without spaces, control characters or "+", such as "palisade.example.com/audit"`},
+		},
+
 		// store
 		{
 			name: "unknown driver",

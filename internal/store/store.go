@@ -251,6 +251,7 @@ type Store interface {
 	Conversations
 	Messages
 	AuditEvents
+	Checkpoints
 	Journal
 	Keys
 	Users

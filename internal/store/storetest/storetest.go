@@ -49,6 +49,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	runGroup(t, "Messages", newStore, messageTests)
 	runGroup(t, "AuditEvents", newStore, auditTests)
 	runGroup(t, "Records", newStore, recordTests)
+	runGroup(t, "Checkpoints", newStore, checkpointTests)
 	runGroup(t, "Keys", newStore, keyTests)
 	runGroup(t, "Sessions", newStore, sessionTests)
 	runGroup(t, "Users", newStore, userTests)

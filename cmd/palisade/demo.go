@@ -70,6 +70,11 @@ identity:
   sessions:
     # Signed-in browsers ask agents from the start page through this app.
     app: demo-app
+audit:
+  # Signed checkpoints of the audit log are also written here, outside the
+  # database: palisade audit verify --config palisade.yaml checks the log
+  # against them.
+  checkpoint_dir: checkpoints
 roles:
   # Nothing is allowed that no role grants.
   - name: employee

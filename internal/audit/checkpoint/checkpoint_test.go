@@ -415,3 +415,27 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("Verify of an edited log: %v, want KindEdited covering Seq 3", err)
 	}
 }
+
+// Ensure a checkpoint another replica signed at a size this one's tree has
+// already passed (it keeps only the tree's right edge) is still checked,
+// by reading the log again, and that a rewritten history is refused then.
+func TestCheckpointSignedBehindTheTree(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	a := newCheckpointer(t, st, checkpoint.Options{Every: 1000})
+	b := newCheckpointer(t, st, checkpoint.Options{Every: 1000})
+	appendEvents(t, st, 10)
+	if _, err := a.Poll(ctx); err != nil { // a reads 10 events, signs nothing
+		t.Fatal(err)
+	}
+	if ck, err := b.CheckpointNow(ctx); err != nil || ck.Size != 10 {
+		t.Fatalf("b: %+v %v", ck, err)
+	}
+	appendEvents(t, st, 5)
+	if ck, err := a.CheckpointNow(ctx); err != nil || ck.Size != 15 {
+		t.Fatalf("a after b signed 10 and 5 more events: %+v, %v", ck, err)
+	}
+	if got := storedSizes(t, st, a.VerifierKey()); !equalSizes(got, []int64{10, 15}) {
+		t.Errorf("stored checkpoints %v, want [10 15]", got)
+	}
+}

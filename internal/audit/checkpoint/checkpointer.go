@@ -69,8 +69,14 @@ type Checkpointer struct {
 	opts Options
 	key  Key
 
-	mu   sync.Mutex
-	tree tlog.Tree
+	mu sync.Mutex
+	// tree keeps only the right edge of the log's Merkle tree: constant
+	// memory whatever the log's size.
+	tree tlog.Frontier
+	// roots holds the roots at the sizes of the checkpoints the tree must
+	// be checked against (want), recorded as the tree passes them.
+	roots map[int64]tlog.Hash
+	want  map[int64]bool
 	// latest is the newest checkpoint known to be stored (Size 0 when
 	// none), and since when it is the newest.
 	latest      tlog.Checkpoint
@@ -189,6 +195,9 @@ func (c *Checkpointer) CheckpointNow(ctx context.Context) (tlog.Checkpoint, erro
 func (c *Checkpointer) step(ctx context.Context, force bool) (tlog.Checkpoint, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.tree.Size() == 0 {
+		c.wantKnown(ctx)
+	}
 	if err := c.read(ctx); err != nil {
 		return c.latest, err
 	}
@@ -225,8 +234,13 @@ func (c *Checkpointer) read(ctx context.Context) error {
 			if want := c.tree.Size() + 1; ev.Seq != want {
 				return fmt.Errorf("%w: read the event with Seq %d where %d was due", ErrInconsistent, ev.Seq, want)
 			}
-			if _, err := c.tree.AppendEvent(ev); err != nil {
+			if err := c.tree.AppendEvent(ev); err != nil {
 				return fmt.Errorf("checkpoint: event %d: %w", ev.Seq, err)
+			}
+			if c.want[c.tree.Size()] {
+				if err := c.recordRoot(); err != nil {
+					return err
+				}
 			}
 		}
 		if len(evs) < c.opts.PageSize {
@@ -274,17 +288,75 @@ func (c *Checkpointer) refresh(ctx context.Context) error {
 				ErrInconsistent, ck.Size, c.tree.Size())
 		}
 	}
-	if err := c.extends(ck, "the stored checkpoint"); err != nil {
+	if err := c.extends(ctx, ck, "the stored checkpoint"); err != nil {
 		return err
 	}
 	c.latest, c.latestSince = ck, c.opts.Now()
 	return nil
 }
 
+// recordRoot remembers the root at the tree's current size.
+func (c *Checkpointer) recordRoot() error {
+	root, err := c.tree.Root()
+	if err != nil {
+		return fmt.Errorf("checkpoint: root at %d: %w", c.tree.Size(), err)
+	}
+	if c.roots == nil {
+		c.roots = map[int64]tlog.Hash{}
+	}
+	c.roots[c.tree.Size()] = root
+	return nil
+}
+
+// rootAt returns the root of the first size leaves: the current root, one
+// recorded on the way, or, for a size the tree passed without knowing it
+// would be asked (a checkpoint another replica signed meanwhile), the
+// root after reading the log again from the start.
+func (c *Checkpointer) rootAt(ctx context.Context, size int64) (tlog.Hash, error) {
+	if size == c.tree.Size() {
+		return c.tree.Root()
+	}
+	if h, ok := c.roots[size]; ok {
+		return h, nil
+	}
+	if c.want == nil {
+		c.want = map[int64]bool{}
+	}
+	c.want[size] = true
+	c.tree, c.roots = tlog.Frontier{}, nil
+	if err := c.read(ctx); err != nil {
+		return tlog.Hash{}, err
+	}
+	if h, ok := c.roots[size]; ok {
+		return h, nil
+	}
+	if size == c.tree.Size() {
+		return c.tree.Root()
+	}
+	return tlog.Hash{}, fmt.Errorf("%w: the log holds %d events, fewer than %d", ErrInconsistent, c.tree.Size(), size)
+}
+
+// wantKnown notes the sizes of the newest stored and directory
+// checkpoints before the tree is first built, so that their roots are
+// recorded as the tree passes them.
+func (c *Checkpointer) wantKnown(ctx context.Context) {
+	if c.want == nil {
+		c.want = map[int64]bool{}
+	}
+	if sc, err := c.st.LatestCheckpoint(ctx); err == nil {
+		c.want[sc.Size] = true
+	}
+	if c.opts.Dir != "" {
+		if ext, ok, err := latestFile(c.opts.Dir, c.opts.Origin, c.Verifiers()); err == nil && ok {
+			c.want[ext.Size] = true
+		}
+	}
+}
+
 // extends checks that the tree's first ck.Size leaves are the tree ck
 // signs.
-func (c *Checkpointer) extends(ck tlog.Checkpoint, what string) error {
-	root, err := c.tree.RootAt(ck.Size)
+func (c *Checkpointer) extends(ctx context.Context, ck tlog.Checkpoint, what string) error {
+	root, err := c.rootAt(ctx, ck.Size)
 	if err != nil {
 		return fmt.Errorf("checkpoint: root at %d: %w", ck.Size, err)
 	}
@@ -320,7 +392,7 @@ func (c *Checkpointer) checkDir(ctx context.Context) error {
 				ErrInconsistent, ext.Size, c.tree.Size())
 		}
 	}
-	return c.extends(ext, "the directory's checkpoint")
+	return c.extends(ctx, ext, "the directory's checkpoint")
 }
 
 // sign signs the tree of the events read, after checking it extends the
@@ -330,7 +402,7 @@ func (c *Checkpointer) sign(ctx context.Context) (tlog.Checkpoint, error) {
 		return c.latest, err
 	}
 	size := c.tree.Size() // after checkDir, which may read more events
-	root, err := c.tree.RootAt(size)
+	root, err := c.tree.Root()
 	if err != nil {
 		return c.latest, fmt.Errorf("checkpoint: root at %d: %w", size, err)
 	}

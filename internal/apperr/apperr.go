@@ -144,6 +144,8 @@ const (
 	CodeUpstreamTimeout     = "upstream_timeout"
 	CodeUpstreamRateLimit   = "upstream_rate_limited"
 	CodeContentBlocked      = "content_blocked"
+	CodeContentTooLarge     = "content_too_large"
+	CodeGuardUnavailable    = "guard_unavailable"
 	CodeInternal            = "internal_error"
 	CodeInvalidConfig       = "invalid_config"
 	CodeStreamingForbidden  = "streaming_not_supported"

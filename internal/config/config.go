@@ -28,6 +28,9 @@ type Config struct {
 	Access Access `yaml:"access" json:"access,omitempty" jsonschema:"description=Conditional access: policies over location\\, country\\, device\\, risk\\, MFA and time."`
 	// Audit configures the tamper-evident audit log's signed checkpoints.
 	Audit Audit `yaml:"audit" json:"audit,omitempty" jsonschema:"description=Signed checkpoints that make the audit log tamper-evident."`
+	// Guard configures content inspection: sensitive data, prompt
+	// injection and unsafe output.
+	Guard Guard `yaml:"guard" json:"guard,omitempty" jsonschema:"description=The content guard: policies for personal data\\, secrets\\, prompt injection and unsafe output; custom detectors; an external classifier."`
 
 	// Raw holds, for every string field whose text in the file contained a
 	// reference (${env:NAME}, ${secret:NAME}) or an escaped "$${", the text
@@ -118,6 +121,8 @@ type Environment struct {
 	// AllowCrossRegion permits moving this environment's data out of its
 	// region. Unsafe; off by default.
 	AllowCrossRegion bool `yaml:"allow_cross_region" json:"allow_cross_region,omitempty" jsonschema:"description=UNSAFE: allow this environment's data to leave its region. Default false."`
+	// Guard names the guard policy of the environment's agents.
+	Guard string `yaml:"guard" json:"guard,omitempty" jsonschema:"description=Guard policy of the environment's agents (those that name none). Default guard.default_policy."`
 }
 
 // Agent kinds.
@@ -145,6 +150,8 @@ type Agent struct {
 	Upstream *Upstream `yaml:"upstream" json:"upstream,omitempty" jsonschema:"description=The OpenAI-compatible model server; required for kind openai."`
 	// Timeout bounds one whole answer, streaming included.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=Time allowed for one whole answer. Default 60s."`
+	// Guard names the agent's guard policy.
+	Guard string `yaml:"guard" json:"guard,omitempty" jsonschema:"description=Guard policy of this agent. Default its environment's."`
 }
 
 // KnowledgeSource is a directory of documents an agent answers from.

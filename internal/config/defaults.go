@@ -168,6 +168,9 @@ func applyElementDefaults(c *Config, set func(path string) bool) {
 			is.MFA.AMR = []string{"mfa"}
 		}
 	}
+	if c.Guard.Classifier != nil && !set("guard.classifier.timeout") {
+		c.Guard.Classifier.Timeout = Duration(defaultClassifierTimeout)
+	}
 	for i := range c.Apps {
 		if !set(fmt.Sprintf("apps[%d].token_ttl", i)) {
 			c.Apps[i].TokenTTL = Duration(defaultTokenTTL)

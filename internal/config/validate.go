@@ -53,6 +53,7 @@ func (c *Config) problems() []Problem {
 	v.roles(issuers, apps, agents)
 	v.access()
 	v.audit()
+	v.guardRefs(v.guard())
 	return v.ps
 }
 
@@ -434,5 +435,6 @@ func (c *Config) Unsafe() []string {
 			out = append(out, fmt.Sprintf("agents[%d].upstream.allow_insecure_http: agent %q may send prompts over plain http to a host that is not loopback", i, a.Name))
 		}
 	}
+	out = append(out, c.unsafeGuard()...)
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/ids"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/palisade-gw/palisade/internal/access"
@@ -29,6 +30,9 @@ type AgentEntry struct {
 	// Timeout bounds one whole answer, streaming included.
 	Timeout time.Duration
 	Agent   agent.Agent
+	// Guard inspects what goes into and comes out of this agent under its
+	// guard policy; nil means the pipeline's Guard.
+	Guard guard.Guard
 }
 
 // Exchange is one request travelling through the pipeline: who asks, which
@@ -59,6 +63,9 @@ type Exchange struct {
 	ClientIP netip.Addr
 	// Decision is the access decision, once the decide stage has run.
 	Decision access.Decision
+
+	// turn is the content guard's state for this exchange.
+	turn guard.Turn
 }
 
 // Result is what a completed exchange produced.
@@ -76,8 +83,9 @@ type Result struct {
 // tested on its own; Run strings them together and makes sure every refusal
 // is recorded.
 type Pipeline struct {
-	Agents   map[string]*AgentEntry
-	Policy   *access.Policy
+	Agents map[string]*AgentEntry
+	Policy *access.Policy
+	// Guard is the content guard of agents that have none of their own.
 	Guard    guard.Guard
 	Recorder audit.Recorder
 	Store    store.Store
@@ -98,7 +106,7 @@ func (p *Pipeline) Run(ctx context.Context, ex *Exchange, emit func(string) erro
 	if err != nil {
 		return p.refuse(ctx, ex, res, err)
 	}
-	if err := p.guardIn(ctx, ex); err != nil {
+	if err := p.guardIn(ctx, ex, entry); err != nil {
 		return p.refuse(ctx, ex, res, err)
 	}
 	if emit != nil {
@@ -115,6 +123,11 @@ func (p *Pipeline) Run(ctx context.Context, ex *Exchange, emit func(string) erro
 	res.Response = resp
 	if err := p.record(ctx, ex, entry, res); err != nil {
 		return res, err
+	}
+	// The transcript holds the guarded answer; the caller is given it with
+	// their own redacted values restored (as the policy says).
+	if emit == nil {
+		resp.Content = ex.turn.Deliver(resp.Content)
 	}
 	return res, nil
 }
@@ -195,24 +208,45 @@ func denial(d access.Decision, ex *Exchange) error {
 		Message: "This app is not allowed to use the agent " + ex.Agent + "."}
 }
 
-// guardIn inspects every user message before any agent sees it (earlier
-// turns too: a client controls the whole history it sends).
-func (p *Pipeline) guardIn(ctx context.Context, ex *Exchange) error {
+// guardIn inspects every message the client sent before any agent sees it
+// (earlier turns too: a client controls the whole history it sends). User
+// messages and earlier answers are checked as the client's own text, system
+// messages for sensitive data only, tool output as third-party content.
+func (p *Pipeline) guardIn(ctx context.Context, ex *Exchange, entry *AgentEntry) error {
+	g := entry.Guard
+	if g == nil {
+		g = p.Guard
+	}
+	if g == nil {
+		g = guard.PassThrough{}
+	}
+	ex.turn = g.Begin(ctx, ex.Channel)
 	users := 0
 	for i := range ex.Request.Messages {
 		m := &ex.Request.Messages[i]
-		if m.Role != agent.RoleUser {
-			continue
+		src := guard.FromHistory
+		switch m.Role {
+		case agent.RoleUser:
+			src = guard.FromUser
+			users++
+		case agent.RoleSystem:
+			src = guard.FromSystem
+		case agent.RoleTool:
+			src = guard.FromContent
 		}
-		users++
-		v, err := p.Guard.Inspect(ctx, guard.Inbound, m.Content)
+		v, err := ex.turn.Inspect(ctx, src, m.Content)
 		if err != nil {
-			return apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard could not inspect the message, so it was refused.")
+			return guardError(err, guard.Inbound)
 		}
 		switch v.Action {
 		case guard.ActionBlock:
-			return apperr.New(apperr.KindForbidden, apperr.CodeContentBlocked, "The message was blocked by content policy.")
-		case guard.ActionRedact:
+			if src == guard.FromContent {
+				// Content the policy drops is withheld, not refused.
+				m.Content = "[content withheld by policy]"
+				continue
+			}
+			return blockedError(guard.Blocked(guard.Inbound, src, v))
+		case guard.ActionRedact, guard.ActionMask:
 			m.Content = v.Text
 		}
 	}
@@ -222,8 +256,57 @@ func (p *Pipeline) guardIn(ctx context.Context, ex *Exchange) error {
 	return nil
 }
 
+// guardError turns a failure of the guard into a refusal: a text over the
+// policy's size limit is content_too_large; anything else means the guard
+// could not decide, and the content does not pass (fail closed).
+func guardError(err error, dir guard.Direction) error {
+	if errors.Is(err, guard.ErrTooLarge) {
+		what := "message"
+		if dir == guard.Outbound {
+			what = "answer"
+		}
+		return apperr.Wrap(err, apperr.KindTooLarge, apperr.CodeContentTooLarge, "The %s is larger than the content guard inspects, so it was refused.", what)
+	}
+	if dir == guard.Outbound {
+		return apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeGuardUnavailable, "The content guard could not inspect the answer, so it was withheld.")
+	}
+	return apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeGuardUnavailable, "The content guard could not inspect the message, so it was refused.")
+}
+
+// blockedError is the refusal of blocked content: it names the categories
+// and types found, never the values.
+func blockedError(be *guard.BlockedError) error {
+	what := "The message was blocked by content policy"
+	if be.Direction == guard.Outbound {
+		what = "The answer was withheld by content policy"
+	}
+	return &apperr.Error{Kind: apperr.KindForbidden, Code: apperr.CodeContentBlocked, Err: be,
+		Message: what + ": it contains " + describeBlocked(be) + "."}
+}
+
+// describeBlocked says in words what was found.
+func describeBlocked(be *guard.BlockedError) string {
+	names := map[string]string{
+		"pii": "personal data", "phi": "health information", "secret": "a secret",
+		"injection": "an attempt to override the agent's instructions", "output": "unsafe output", "custom": "restricted data",
+	}
+	var parts []string
+	for _, c := range be.Categories {
+		n := names[c]
+		if n == "" {
+			n = c
+		}
+		parts = append(parts, n)
+	}
+	if len(parts) == 0 {
+		parts = []string{"content the policy blocks"}
+	}
+	return strings.Join(parts, " and ") + " (" + strings.Join(be.Types, ", ") + ")"
+}
+
 // answer runs the agent under its timeout and passes what it says through
-// the outbound guard.
+// the outbound guard. The response holds the guarded answer (as it is
+// stored); a stream's pieces are emitted as the user is to see them.
 func (p *Pipeline) answer(ctx context.Context, ex *Exchange, entry *AgentEntry, emit func(string) error) (*agent.Response, error) {
 	if entry.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -235,34 +318,30 @@ func (p *Pipeline) answer(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 		if err != nil {
 			return nil, agentError(ctx, err)
 		}
-		v, err := p.Guard.Inspect(ctx, guard.Outbound, resp.Content)
+		v, err := ex.turn.Answer(ctx, resp.Content)
 		if err != nil {
-			return nil, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard could not inspect the answer, so it was withheld.")
+			return nil, guardError(err, guard.Outbound)
 		}
-		switch v.Action {
-		case guard.ActionBlock:
-			return nil, apperr.New(apperr.KindForbidden, apperr.CodeContentBlocked, "The answer was withheld by content policy.")
-		case guard.ActionRedact:
-			resp.Content = v.Text
+		if v.Action == guard.ActionBlock {
+			return nil, blockedError(guard.Blocked(guard.Outbound, "", v))
 		}
+		resp.Content = v.Text
 		return resp, nil
 	}
-	sg := streamGuardFor(ctx, p.Guard)
-	released := make([]byte, 0, 1024)
+	sg := ex.turn.NewStream(ctx)
 	send := func(s string, v guard.Verdict) error {
 		if v.Action == guard.ActionBlock {
-			return apperr.New(apperr.KindForbidden, apperr.CodeContentBlocked, "The answer was withheld by content policy.")
+			return blockedError(guard.Blocked(guard.Outbound, "", v))
 		}
 		if s == "" {
 			return nil
 		}
-		released = append(released, s...)
 		return emit(s)
 	}
 	resp, err := entry.Agent.Stream(ctx, &ex.Request, func(d agent.Delta) error {
 		out, v, err := sg.Write(d.Content)
 		if err != nil {
-			return apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard failed while the answer streamed.")
+			return guardError(err, guard.Outbound)
 		}
 		return send(out, v)
 	})
@@ -271,24 +350,13 @@ func (p *Pipeline) answer(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 	}
 	out, v, err := sg.Flush()
 	if err != nil {
-		return nil, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeInternal, "The content guard failed while the answer streamed.")
+		return nil, guardError(err, guard.Outbound)
 	}
 	if err := send(out, v); err != nil {
 		return nil, err
 	}
-	resp.Content = string(released)
+	resp.Content = sg.Guarded()
 	return resp, nil
-}
-
-// streamGuardFor returns the guard's stream inspector, or a pass-through
-// when the guard inspects only whole texts.
-func streamGuardFor(ctx context.Context, g guard.Guard) guard.StreamGuard {
-	if sg, ok := g.(interface {
-		NewStream(context.Context) guard.StreamGuard
-	}); ok {
-		return sg.NewStream(ctx)
-	}
-	return guard.PassThrough{}.NewStream(ctx)
 }
 
 // agentError turns an agent failure into a refusal: a deadline set by the
@@ -332,7 +400,12 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 		rec.Conversation = &c
 		res.ConversationID = c.ID
 	}
-	reply := store.Message{ID: ex.ReplyID, Role: agent.RoleAssistant, From: entry.Name, Text: res.Response.Content, Payload: ex.ReplyPayload}
+	text := res.Response.Content
+	if ex.Channel == dlChannelID && ex.turn != nil {
+		// Direct Line clients read the answer from the transcript.
+		text = ex.turn.Escape(text)
+	}
+	reply := store.Message{ID: ex.ReplyID, Role: agent.RoleAssistant, From: entry.Name, Text: text, Payload: ex.ReplyPayload}
 	if reply.ID == "" {
 		reply.ID = ids.New("msg_")
 	}
@@ -354,6 +427,11 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 			"prompt_tokens":     res.Response.Usage.PromptTokens,
 			"completion_tokens": res.Response.Usage.CompletionTokens,
 		},
+	}
+	if ex.turn != nil {
+		if sum := ex.turn.Summary(); !sum.Empty() {
+			data["guard"] = sum.Data()
+		}
 	}
 	id, stored, err := p.Recorder.RecordWith(ctx, p.event(ex, audit.TypeChatCompletion, audit.OutcomeSuccess, data), rec)
 	if err != nil {
@@ -395,7 +473,11 @@ func transcriptOf(ex *Exchange, all bool) []store.Message {
 // refuse records a refusal and returns it with its audit event id in res.
 // If the refusal itself cannot be recorded, the answer is audit_unavailable.
 func (p *Pipeline) refuse(ctx context.Context, ex *Exchange, res *Result, err error) (*Result, error) {
-	id, rerr := p.RecordRefusal(ctx, ex.RequestID, ex.Principal, ex.Agent, err)
+	var sum guard.Summary
+	if ex.turn != nil {
+		sum = ex.turn.Summary()
+	}
+	id, rerr := p.recordRefusal(ctx, ex.RequestID, ex.Principal, ex.Agent, err, sum)
 	if rerr != nil {
 		return res, rerr
 	}
@@ -407,6 +489,10 @@ func (p *Pipeline) refuse(ctx context.Context, ex *Exchange, res *Result, err er
 // the event id. Handlers call it for refusals that happen before the
 // pipeline runs (malformed JSON, bad credentials).
 func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr identity.Principal, agentName string, err error) (string, error) {
+	return p.recordRefusal(ctx, requestID, pr, agentName, err, guard.Summary{})
+}
+
+func (p *Pipeline) recordRefusal(ctx context.Context, requestID string, pr identity.Principal, agentName string, err error, sum guard.Summary) (string, error) {
 	e := apperr.As(err)
 	outcome := audit.OutcomeDenied
 	if s := StatusOf(e); s >= 500 {
@@ -427,6 +513,13 @@ func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr ident
 	}
 	if pr.Kind != "" {
 		ev.Data["credential"] = pr.Kind
+	}
+	if !sum.Empty() {
+		ev.Data["guard"] = sum.Data()
+	}
+	var be *guard.BlockedError
+	if errors.As(err, &be) {
+		ev.Data["blocked"] = map[string]any{"direction": string(be.Direction), "types": be.Types, "categories": be.Categories}
 	}
 	return p.Recorder.Record(ctx, ev)
 }

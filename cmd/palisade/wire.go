@@ -65,9 +65,15 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 	for _, e := range cfg.Environments {
 		envs[e.Name] = e
 	}
+	engine, err := buildGuardEngine(cfg)
+	if err != nil {
+		return nil, err
+	}
+	policies := guardPolicies(cfg.Guard)
 	out := map[string]*gateway.AgentEntry{}
 	for _, a := range cfg.Agents {
 		env := envs[a.Environment]
+		g := engine.ForAgent(policies[guardPolicyName(cfg, a)], a.Instructions)
 		var impl agent.Agent
 		switch a.Kind {
 		case config.AgentKnowledge:
@@ -78,6 +84,10 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 					return nil, fmt.Errorf("agent %s: knowledge source %s: %w", a.Name, src.Name, err)
 				}
 				docs = append(docs, withLabels(d, src.Labels)...)
+			}
+			docs, err := screenKnowledge(context.Background(), g, docs, log, a.Name)
+			if err != nil {
+				return nil, fmt.Errorf("agent %s: %w", a.Name, err)
 			}
 			k, err := knowledge.New(a.Name, docs, knowledge.Options{})
 			if err != nil {
@@ -99,7 +109,7 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 		}
 		out[a.Name] = &gateway.AgentEntry{
 			Name: a.Name, Description: a.Description, Environment: env.Name, Region: env.Region,
-			RetentionDays: env.RetentionDays, Timeout: a.Timeout.D(), Agent: impl,
+			RetentionDays: env.RetentionDays, Timeout: a.Timeout.D(), Agent: impl, Guard: g,
 		}
 	}
 	return out, nil

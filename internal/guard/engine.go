@@ -535,3 +535,66 @@ func mask(value string) string {
 func isAlnum(r rune) bool {
 	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
+
+// Screen inspects a document the agent will draw on (a knowledge
+// section) for instructions hidden in it, under the policy's content
+// action: the verdict is redact (instructions neutralised), block (drop the
+// document), audit, or allow. Sensitive data in documents is left to the
+// outbound rules, which apply when an answer quotes it.
+func (a *Agent) Screen(ctx context.Context, text string) (Verdict, error) {
+	if a.e.p.Content == nil {
+		return Verdict{Action: ActionAllow, Text: text}, nil
+	}
+	t := a.Begin(ctx, "").(*turn)
+	var fs []detect.Finding
+	if a.e.p.Content != nil {
+		fs = a.e.p.Content.Detect(fs, text)
+	}
+	applied := make([]Applied, 0, len(fs))
+	for _, f := range fs {
+		if f.Category != detect.Injection || f.Confidence < a.pol.In.MinConfidence {
+			continue
+		}
+		applied = append(applied, Applied{Finding: f, Action: contentAction(a.pol.Content)})
+	}
+	v := t.apply(text, applied, false)
+	if a.pol.Content == ContentDrop && len(applied) > 0 {
+		v.Action, v.Text = ActionBlock, ""
+	}
+	return v, nil
+}
+
+// Detect runs the detectors that apply to text from src and returns every
+// finding, before any policy: sensitive data always, injection for users'
+// and third-party text. It is what `palisade guard scan` prints.
+func (e *Engine) Detect(src Source, text string) []detect.Finding {
+	var fs []detect.Finding
+	for _, d := range e.p.Sensitive {
+		fs = d.Detect(fs, text)
+	}
+	switch src {
+	case FromUser, FromHistory:
+		if e.p.Prompt != nil {
+			fs = e.p.Prompt.Detect(fs, text)
+		}
+	case FromContent:
+		if e.p.Content != nil {
+			fs = e.p.Content.Detect(fs, text)
+		}
+	}
+	slices.SortStableFunc(fs, func(a, b detect.Finding) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return a.End - b.End
+	})
+	return fs
+}
+
+// Detector returns the engine's detectors for src as one detect.Detector,
+// for evaluation against labelled data.
+func (e *Engine) Detector(src Source) detect.Detector {
+	return detect.Func{ID: "guard/" + string(src), Fn: func(dst []detect.Finding, text string) []detect.Finding {
+		return append(dst, e.Detect(src, text)...)
+	}}
+}

@@ -56,7 +56,11 @@ func (s *stream) Write(piece string) (string, Verdict, error) {
 	}
 	s.seen += len(piece)
 	s.pending += piece
-	if len(s.pending) <= s.hold() {
+	// Release in steps of a quarter hold-back (at least 32 bytes): each
+	// release runs the detectors over the context and what is pending, so
+	// releasing on every small piece would scan the same bytes again and
+	// again, while larger steps would make short answers arrive in one go.
+	if len(s.pending) < s.hold()+max(32, s.hold()/4) {
 		return "", Verdict{Action: ActionAllow}, nil
 	}
 	return s.release(false)

@@ -1,0 +1,87 @@
+package guard
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+// prompt1K is a 1 KB user message of ordinary HR questions with one e-mail
+// address in it.
+var prompt1K = func() string {
+	s := "Hi, I am planning two weeks of annual leave in August and wanted to check how many days I have left this year. " +
+		"My manager said I should ask you first. Also, could you tell me whether unused days carry over into next year, " +
+		"and what the policy is for booking leave during the busy season? If anything needs signing, please send it to " +
+		"jordan.miles@example.com. I would also like to know how parental leave works if my partner is expecting in spring: " +
+		"is it paid in full, how much notice do I need to give, and can it be split into several blocks? Finally, " +
+		"is there anything I should know about working from home while abroad for a few days before or after the leave? "
+	for len(s) < 1024 {
+		s += "Thanks a lot for your help with all of this. "
+	}
+	return s[:1024]
+}()
+
+func loadProse(b *testing.B) string {
+	data, err := os.ReadFile("detect/testdata/prose.txt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return string(data)
+}
+
+// BenchmarkDetectProse is the full default detector set (personal data,
+// health, secrets, direct injection) over ordinary e-mail prose.
+func BenchmarkDetectProse(b *testing.B) {
+	e := NewEngine(Builtin(nil, nil))
+	text := loadProse(b)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = e.Detect(FromUser, text)
+	}
+}
+
+// BenchmarkDetectPrompt1K is the same set on a 1 KB prompt.
+func BenchmarkDetectPrompt1K(b *testing.B) {
+	e := NewEngine(Builtin(nil, nil))
+	b.SetBytes(int64(len(prompt1K)))
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = e.Detect(FromUser, prompt1K)
+	}
+}
+
+// BenchmarkInspectPrompt1K is a whole inbound inspection under the default
+// policy: detection, policy and redaction of the e-mail address.
+func BenchmarkInspectPrompt1K(b *testing.B) {
+	g := NewEngine(Builtin(nil, nil)).ForAgent(nil, "You are the HR helpdesk. Answer from the handbook only.")
+	ctx := context.Background()
+	b.SetBytes(int64(len(prompt1K)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := g.Begin(ctx, "openai").Inspect(ctx, FromUser, prompt1K); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStreamAnswer1K guards a 1 KB answer streamed in 16-byte pieces.
+func BenchmarkStreamAnswer1K(b *testing.B) {
+	g := NewEngine(Builtin(nil, nil)).ForAgent(nil, "You are the HR helpdesk. Answer from the handbook only.")
+	ctx := context.Background()
+	answer := strings.ReplaceAll(prompt1K, "jordan.miles@example.com", "the HR team")
+	b.SetBytes(int64(len(answer)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sg := g.Begin(ctx, "openai").NewStream(ctx)
+		for i := 0; i < len(answer); i += 16 {
+			if _, _, err := sg.Write(answer[i:min(len(answer), i+16)]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, _, err := sg.Flush(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,292 @@
+package inject
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/palisade-gw/palisade/internal/guard/detect"
+)
+
+// minConfidence is the lowest confidence a finding is reported with.
+const minConfidence = 0.3
+
+// maxDepth bounds nested scans: text revealed by normalising hidden
+// characters or decoding a payload is scanned once more, not recursively.
+const maxDepth = 2
+
+// Flags set during the main pass.
+const (
+	fNormalize = 1 << iota // hidden characters, homoglyphs or fullwidth letters seen
+	fCJK                   // Han, kana or Hangul seen
+	fRTL                   // checked for right-to-left letters
+	fHasRTL                // the text has right-to-left letters
+)
+
+// scanState is the state of one scan. It lives on the caller's stack.
+type scanState struct {
+	e          *engine
+	content    bool
+	text       string
+	out        []detect.Finding
+	depth      int
+	flags      uint8
+	b64Until   int // base64 candidates before this offset were examined
+	rot13Until int // ROT13 windows before this offset were examined
+	lastWord   int // end of the last word seen
+	ind        indirectState
+	lw         [64]byte
+	w          window
+}
+
+// scan runs the main pass over st.text and the follow-up passes its
+// flags ask for. Findings are appended to st.out unsorted.
+func (st *scanState) scan() {
+	text := st.text
+	n := len(text)
+	st.lastWord = -1
+	if st.content {
+		st.ind.begin()
+	}
+	i := 0
+	for i < n {
+		c := text[i]
+		if c < 0x80 {
+			if class[c]&cWord == 0 {
+				if st.content && class[c]&cSent != 0 {
+					st.onByte(i, c)
+				}
+				i++
+				continue
+			}
+			j := i + 1
+			for j < n && class[text[j]]&cWord != 0 {
+				j++
+			}
+			if j < n && text[j] >= 0x80 {
+				if k, _ := classifyHigh(text, j); isWordHigh(k) || k == hkApos {
+					_, e, _, _ := nextWord(text, i, n)
+					if e > j {
+						st.slowWord(i, e)
+						i = e
+						continue
+					}
+				}
+			}
+			// The common case, inlined: most words are no anchor.
+			if st.content {
+				st.ind.word(st, i, j)
+			}
+			st.lastWord = j
+			if j-i >= 3 {
+				if j-i >= 12 && i >= st.b64Until {
+					st.encoded(i, j)
+				}
+				if st.e.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], lowerTab[text[i+2]]) {
+					st.fastWord(i, j)
+				}
+			} else if j-i == 2 && st.e.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], 0) {
+				st.fastWord(i, j)
+			}
+			i = j
+			continue
+		}
+		k, l := classifyHigh(text, i)
+		switch k {
+		case hkLetter, hkMath, hkFullwidth:
+			_, e, _, _ := nextWord(text, i, n)
+			if e <= i {
+				e = i + l
+			}
+			if k != hkLetter {
+				st.flags |= fNormalize
+			}
+			st.slowWord(i, e)
+			i = e
+			continue
+		case hkCJK:
+			st.flags |= fCJK
+		case hkZeroWidth:
+			i = st.zeroWidth(i)
+			continue
+		case hkBidi:
+			i = st.bidi(i)
+			continue
+		case hkTag:
+			i = st.tags(i)
+			continue
+		case hkBreak:
+			if st.content {
+				st.onByte(i, '.')
+			}
+		}
+		i += l
+	}
+	if st.flags&fCJK != 0 {
+		st.scanCJK()
+	}
+	if st.content {
+		st.ind.end(st)
+	}
+	if st.flags&fNormalize != 0 && st.depth < maxDepth {
+		st.rescanNormalized()
+	}
+}
+
+// fastWord checks the ASCII word text[s:e], at least 2 bytes long, whose
+// first bytes passed the anchor pre-filter.
+func (st *scanState) fastWord(s, e int) {
+	t := st.text
+	l := e - s
+	if l > len(st.lw) {
+		return
+	}
+	for k := s; k < e; k++ {
+		st.lw[k-s] = lowerTab[t[k]]
+	}
+	if !st.e.mayBeAnchor(st.lw[:l]) {
+		return
+	}
+	st.anchor(s, e, st.lw[:l])
+}
+
+// slowWord handles a word with non-ASCII letters, text[s:e].
+func (st *scanState) slowWord(s, e int) {
+	if st.content {
+		st.ind.word(st, s, e)
+	}
+	st.lastWord = e
+	t := st.text
+	var ascii, cyrGreek bool
+	for k := s; k < e; k++ {
+		c := t[k]
+		switch {
+		case c < 0x80:
+			if class[c]&cLetter != 0 {
+				ascii = true
+			}
+		case c == 0xCE || c == 0xCF || c == 0xD0 || c == 0xD1 || c == 0xD3 || c == 0xD4 || c == 0xD2:
+			cyrGreek = true
+		case c >= 0xE3 && c <= 0xED:
+			st.flags |= fCJK
+		}
+	}
+	if ascii && cyrGreek {
+		st.flags |= fNormalize
+	}
+	if e-s > 48 {
+		return
+	}
+	lw := lowerAppend(st.lw[:0], t, s, e)
+	if len(lw) < 2 || len(lw) > len(st.lw) || !st.e.mayAnchor(lw[0], lw[1], third(lw)) || !st.e.mayBeAnchor(lw) {
+		return
+	}
+	st.anchor(s, e, lw)
+}
+
+// anchor checks the patterns anchored on the word text[s:e], whose
+// lower-case form is lw.
+func (st *scanState) anchor(s, e int, lw []byte) {
+	ents := st.e.anchors[string(lw[:min(3, len(lw))])]
+	ready := false
+	for i := range ents {
+		ent := &ents[i]
+		if ent.prefix {
+			if len(lw) < len(ent.word) || string(lw[:len(ent.word)]) != ent.word {
+				continue
+			}
+		} else if string(lw) != ent.word {
+			continue
+		}
+		if ent.rot13 {
+			st.rot13(s)
+			continue
+		}
+		for _, pi := range ent.pats {
+			p := st.e.pats[pi]
+			if p.typ == TypeIndirectInstruction && !st.content {
+				continue
+			}
+			if !ready {
+				st.w.reset(st.text, s, e)
+				ready = true
+			}
+			ms, me, ok := p.match(st.e.vocab, &st.w, st.e.conj)
+			if !ok {
+				continue
+			}
+			conf := p.conf
+			if p.check != ckNone {
+				conf = st.check(p, ms, me, conf)
+			}
+			if conf >= minConfidence {
+				st.emit(p.typ, ms, me, conf)
+			}
+		}
+	}
+}
+
+func (st *scanState) emit(typ string, s, e int, conf float64) {
+	if s < 0 || e > len(st.text) || s >= e {
+		return
+	}
+	if conf > 1 {
+		conf = 1
+	}
+	st.out = append(st.out, detect.Finding{Type: typ, Category: detect.Injection, Start: s, End: e, Confidence: conf})
+}
+
+// nested scans sub, a string derived from the text (normalised or
+// decoded), one level deeper, and returns its findings.
+func (st *scanState) nested(sub string, content bool) []detect.Finding {
+	var ns scanState
+	ns.e = st.e
+	ns.content = content
+	ns.text = sub
+	ns.depth = st.depth + 1
+	ns.scan()
+	return ns.out
+}
+
+// finish sorts findings by position and merges overlapping findings of the
+// same type, keeping the highest confidence.
+func finish(fs []detect.Finding) []detect.Finding {
+	if len(fs) < 2 {
+		return fs
+	}
+	slices.SortFunc(fs, func(a, b detect.Finding) int {
+		if c := cmp.Compare(a.Type, b.Type); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Start, b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.End, b.End)
+	})
+	k := 0
+	for i := 1; i < len(fs); i++ {
+		cur := &fs[k]
+		f := fs[i]
+		if f.Type == cur.Type && f.Start <= cur.End {
+			if f.End > cur.End {
+				cur.End = f.End
+			}
+			if f.Confidence > cur.Confidence {
+				cur.Confidence = f.Confidence
+			}
+			continue
+		}
+		k++
+		fs[k] = f
+	}
+	fs = fs[:k+1]
+	slices.SortFunc(fs, func(a, b detect.Finding) int {
+		if c := cmp.Compare(a.Start, b.Start); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.End, b.End); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Type, b.Type)
+	})
+	return fs
+}

@@ -1,0 +1,291 @@
+package pii
+
+import (
+	"strings"
+
+	"github.com/palisade-gw/palisade/internal/guard/detect"
+)
+
+// The scanner makes one pass over the text. Most bytes cost a table lookup:
+// only a digit, an '@', a "<<" or a word that passes a two-letter prefix
+// filter leads to more work, and that work is bounded to a small window, so
+// the scan is linear in the length of the text and allocates nothing when
+// nothing is found.
+
+// Byte classes.
+const (
+	cDigit = 1 << iota
+	cUpper
+	cLower
+	cHigh // a byte of a multi-byte UTF-8 sequence (or an invalid byte)
+	cSpecial
+)
+
+const cWord = cUpper | cLower | cHigh
+
+var class = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = cDigit
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = cUpper
+		t[c+'a'-'A'] = cLower
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = cHigh
+	}
+	t['@'] = cSpecial
+	t['<'] = cSpecial
+	return t
+}()
+
+func isDigit(c byte) bool { return c-'0' < 10 }
+func isAlpha(c byte) bool { return class[c]&(cUpper|cLower) != 0 }
+func isUpper(c byte) bool { return c-'A' < 26 }
+
+// isAlnum reports whether c can be part of a word: an ASCII letter or
+// digit, or any byte of a non-ASCII character.
+func isAlnum(c byte) bool { return class[c]&(cWord|cDigit) != 0 }
+
+func upper(c byte) byte {
+	if c-'a' < 26 {
+		return c - 'a' + 'A'
+	}
+	return c
+}
+
+func lower(c byte) byte {
+	if c-'A' < 26 {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// scanner holds the state of one Detect call.
+type scanner struct {
+	d    *Detector
+	text string
+	out  []detect.Finding
+}
+
+func (s *scanner) run() {
+	text := s.text
+	n := len(text)
+	for i := 0; i < n; {
+		k := class[text[i]]
+		if k == 0 {
+			i++
+			continue
+		}
+		switch {
+		case k&cDigit != 0:
+			i = s.number(i)
+		case k&cWord != 0:
+			j, seen := i+1, uint8(0)
+			for j < n {
+				c := class[text[j]]
+				if c&(cWord|cDigit) == 0 {
+					break
+				}
+				seen |= c
+				j++
+			}
+			switch l := j - i; {
+			case seen&cDigit != 0:
+				i = s.alnum(i, j)
+			case l <= maxTrigger && (maybeTrigger(text[i:j]) || l == 1 && text[i] == 'I' || (j < n &&
+				(l == 2 && text[j] == ' ' && isUpper(text[i]) && isUpper(text[i+1]) || text[j] == ':'))):
+				i = s.word(i, j)
+			case j < n && text[j] == ' ':
+				i = j + 1 // the space after a word needs no look
+			default:
+				i = j
+			}
+		case text[i] == '@':
+			i = s.email(i)
+		default: // '<'
+			i = s.mrz(i)
+		}
+	}
+}
+
+// cueSet maps lower-case context words (and two-word phrases joined by one
+// space) to their weight: positive raises confidence, negative lowers it.
+// A small bit filter in front of the map keeps the look-ups cheap.
+type cueSet struct {
+	m       map[string]int8
+	t       *wordTable[int8]
+	bits    [64]uint64
+	hashNeg bool // '#' is a negative cue
+	pairs   bool // some cues are two words
+}
+
+func newCues(m map[string]int8) *cueSet {
+	cs := &cueSet{m: m, t: newWordTable(m), hashNeg: m["#"] < 0}
+	for w := range m {
+		h := triggerHash(w) & 4095
+		cs.bits[h>>6] |= 1 << (h & 63)
+		if strings.IndexByte(w, ' ') >= 0 {
+			cs.pairs = true
+		}
+	}
+	return cs
+}
+
+// maybePair reports whether the two words a and b, joined by a space, may
+// be a cue, without joining them.
+func (cs *cueSet) maybePair(a, b string) bool {
+	l := len(a) + 1 + len(b)
+	mid := l >> 1
+	m := byte(' ')
+	switch {
+	case mid < len(a):
+		m = a[mid]
+	case mid > len(a):
+		m = b[mid-len(a)-1]
+	}
+	h := uint32(a[0]) | uint32(m)<<8 | uint32(b[len(b)-1])<<16 | uint32(l)<<24
+	h = (((h | 0x202020) * 0x9E3779B1) >> 16) & 4095
+	return cs.bits[h>>6]&(1<<(h&63)) != 0
+}
+
+// get returns the weight of the word w, ignoring ASCII case.
+func (cs *cueSet) get(w string) (int8, bool) {
+	if h := triggerHash(w) & 4095; cs.bits[h>>6]&(1<<(h&63)) == 0 {
+		return 0, false
+	}
+	return cs.t.get(w)
+}
+
+// getPair returns the weight of the two words a and b joined by a space.
+func (cs *cueSet) getPair(a, b string) (int8, bool) {
+	var buf [2*maxCueWord + 1]byte
+	n := copy(buf[:], a)
+	buf[n] = ' '
+	n += 1 + copy(buf[n+1:], b)
+	return cs.t.getBytes(buf[:n])
+}
+
+// maxCueWord is the longest word looked up as a cue.
+const maxCueWord = 24
+
+// Cue weights.
+const (
+	cueNeg    int8 = -1
+	cueWeak   int8 = 1
+	cueStrong int8 = 2
+)
+
+// cueWindow is how far before a candidate context words are looked for.
+const cueWindow = 48
+
+// before returns the strongest positive cue in the cueWindow bytes before
+// start, and whether a negative cue is among the last near words there.
+func (cs *cueSet) before(text string, start, near int) (pos int8, neg bool) {
+	return cs.beforeWithin(text, start, near, cueWindow)
+}
+
+// beforeWithin is before with a window of the given width.
+func (cs *cueSet) beforeWithin(text string, start, near, window int) (pos int8, neg bool) {
+	lo := max(start-window, 0)
+	for lo > 0 && lo < start && isAlnum(text[lo]) && isAlnum(text[lo-1]) {
+		lo++ // do not start inside a word
+	}
+	return cs.look(text[lo:start], near)
+}
+
+// look scans the words of w from the end, returning the strongest positive
+// cue and whether a negative cue occurs among the last near words.
+func (cs *cueSet) look(w string, near int) (pos int8, neg bool) {
+	next, idx := "", 0
+	// A '#' right before a number is a negative cue ("Order #123") unless
+	// the word before it is a positive one ("card # 4111...").
+	hash := false
+	i := len(w)
+	for i > 0 {
+		for i > 0 && !isAlnum(w[i-1]) {
+			if w[i-1] == '#' && idx < near && cs.hashNeg {
+				hash = true
+			}
+			i--
+		}
+		j := i
+		for i > 0 && isAlnum(w[i-1]) {
+			i--
+		}
+		if i == j {
+			break
+		}
+		word := w[i:j]
+		if len(word) > maxCueWord {
+			next = ""
+			idx++
+			continue
+		}
+		v, _ := cs.get(word)
+		if cs.pairs && next != "" && cs.maybePair(word, next) {
+			if v2, ok := cs.getPair(word, next); ok && (v2 > v || v2 < 0) {
+				v = v2
+			}
+		}
+		if hash {
+			neg = neg || v <= 0
+			hash = false
+		}
+		switch {
+		case v < 0 && idx < near:
+			neg = true
+		case v > pos:
+			pos = v
+		}
+		next = word
+		idx++
+	}
+	return pos, neg || hash
+}
+
+// after returns the cue weight of the first word after end when it follows
+// within a couple of separator bytes ("555-0143 office", "-Fax").
+func (cs *cueSet) after(text string, end int) int8 {
+	i := end
+	for k := 0; k < 2 && i < len(text) && (text[i] == ' ' || text[i] == '-' || text[i] == '(' || text[i] == ','); k++ {
+		i++
+	}
+	if i == end || i >= len(text) {
+		return 0
+	}
+	j := i
+	for j < len(text) && j-i < 12 && isAlpha(text[j]) {
+		j++
+	}
+	if j == i || j-i >= 12 || (j < len(text) && isAlnum(text[j])) {
+		return 0
+	}
+	v, _ := cs.get(text[i:j])
+	return v
+}
+
+// boost turns a cue into a confidence change.
+func boost(pos int8) float64 {
+	switch pos {
+	case cueStrong:
+		return 0.35
+	case cueWeak:
+		return 0.2
+	}
+	return 0
+}
+
+// hasPrefixFold reports whether text[i:] starts with the lower-case ASCII
+// string p, ignoring ASCII case.
+func hasPrefixFold(text string, i int, p string) bool {
+	if len(text)-i < len(p) {
+		return false
+	}
+	for k := 0; k < len(p); k++ {
+		if lower(text[i+k]) != p[k] {
+			return false
+		}
+	}
+	return true
+}

@@ -8,15 +8,40 @@ import (
 	"testing"
 
 	"github.com/palisade-gw/palisade/internal/access/conditional"
+	"github.com/palisade-gw/palisade/internal/guard"
 )
 
 // BenchmarkChatCompletion measures one non-streaming chat completion
 // through the whole pipeline (identify, decide, guard, an instant agent,
 // and the durable record on SQLite) in process, without network.
 func BenchmarkChatCompletion(b *testing.B) {
-	e := newTestEnv(b)
+	benchChat(b, newTestEnv(b), "How many days of annual leave do I get?")
+}
+
+// BenchmarkChatCompletionGuarded is BenchmarkChatCompletion with the
+// built-in guard under the default policy, on a question of about 1 KB
+// with an e-mail address (redacted on the way in, restored in the answer
+// the echo agent gives).
+func BenchmarkChatCompletionGuarded(b *testing.B) {
+	engine := guard.NewEngine(guard.Builtin(nil, nil))
+	e := newTestEnv(b, func(o *Options) { o.Guard = engine.ForAgent(nil, "You are the HR helpdesk.") })
+	benchChat(b, e, guardBenchPrompt)
+}
+
+// BenchmarkChatCompletionUnguarded is BenchmarkChatCompletionGuarded's
+// baseline: the same 1 KB question through a pass-through guard.
+func BenchmarkChatCompletionUnguarded(b *testing.B) {
+	benchChat(b, newTestEnv(b), guardBenchPrompt)
+}
+
+// guardBenchPrompt is about 1 KB of an employee's questions.
+var guardBenchPrompt = strings.Repeat("I am planning two weeks of annual leave in August; how many days do I have left, "+
+	"do unused days carry over, and how much notice does my manager need? ", 6) + "Reply to jordan.miles@example.com."
+
+// benchChat posts question to the echo agent in parallel.
+func benchChat(b *testing.B, e *testEnv, question string) {
 	h := e.gw.Handler()
-	body := chatBody("echo", "How many days of annual leave do I get?", false)
+	body := chatBody("echo", question, false)
 	b.ReportAllocs()
 	b.SetParallelism(16) // many requests in flight, as behind a load balancer
 	b.ResetTimer()

@@ -141,3 +141,43 @@ func TestGuardOversize(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
 }
+
+// Ensure Direct Line stores (and so shows) the guarded answer with markup
+// escaped, and the user's message with values redacted: Web Chat reads the
+// transcript, and nothing redacted may be written to it.
+func TestGuardDirectLine(t *testing.T) {
+	e := guardedEnv(t, nil)
+	_, body := e.do(t, "POST", "/v3/directline/tokens/generate", webSecret, "application/json", `{"user":{"id":"dl_alice"}}`)
+	gen := decode[dlConv](t, body)
+	_, body = e.do(t, "POST", "/v3/directline/conversations", gen.Token, "", "")
+	start := decode[dlConv](t, body)
+	path := "/v3/directline/conversations/" + gen.ConversationID + "/activities"
+	for _, text := range []string{`<img src=x onerror=alert(1)> mail ann@example.com`, "again ann@example.com and bob@example.com"} {
+		if resp, body := e.do(t, "POST", path, start.Token, "application/json", `{"type":"message","text":`+jsonString(text)+`}`); resp.StatusCode != 200 {
+			t.Fatalf("post: %d %s", resp.StatusCode, body)
+		}
+	}
+	_, body = e.do(t, "GET", path, start.Token, "", "")
+	set := decode[activitySet](t, body)
+	if len(set.Activities) != 4 {
+		t.Fatalf("activities %s", body)
+	}
+	if got := set.Activities[0].Text; got != `<img src=x onerror=alert(1)> mail <EMAIL_1>` {
+		t.Fatalf("user message stored as %q", got)
+	}
+	// The image tag with an event handler is removed from the answer, and
+	// what markup is left is escaped.
+	if got := set.Activities[1].Text; got != "You said:  mail &lt;EMAIL_1&gt;." {
+		t.Fatalf("answer stored as %q", got)
+	}
+	// The stored history holds only placeholders; numbering continues after
+	// them, so a new placeholder never takes an earlier one's name.
+	if got := set.Activities[2].Text; got != "again <EMAIL_2> and <EMAIL_3>" {
+		t.Fatalf("second message stored as %q", got)
+	}
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

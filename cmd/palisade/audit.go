@@ -18,9 +18,9 @@ import (
 func newAuditCmd(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Check the tamper-evident audit log",
+		Short: "Search, follow and check the tamper-evident audit log",
 	}
-	cmd.AddCommand(newAuditVerifyCmd(s), newAuditKeyCmd(s), newAuditProveCmd(s))
+	cmd.AddCommand(newAuditVerifyCmd(s), newAuditKeyCmd(s), newAuditProveCmd(s), newAuditSearchCmd(s), newAuditTailCmd(s))
 	return cmd
 }
 

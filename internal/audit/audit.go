@@ -37,6 +37,9 @@ const (
 	TypeLogout         = "auth.logout"
 	TypeSessionRevoked = "auth.session_revoked"
 	TypeTokenRevoked   = "token.revoked"
+	// TypeAdminAuditSearch records a read of the audit log through the
+	// admin API, with the filters used (never the events returned).
+	TypeAdminAuditSearch = "admin.audit_search"
 )
 
 // Outcomes of audited actions.

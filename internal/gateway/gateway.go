@@ -184,6 +184,7 @@ func (g *Gateway) Handler() http.Handler {
 	r.handle("/v1/models/{model}", map[string]http.HandlerFunc{http.MethodGet: g.getModel})
 	g.directLineRoutes(r)
 	g.consoleRoutes(r)
+	g.adminRoutes(r)
 	r.fallback(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, req, g.log, flavorFor(req), apperr.New(apperr.KindNotFound, apperr.CodeNotFound, "There is nothing at %s.", truncate(req.URL.Path, 128)), "")
 	})

@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"time"
@@ -25,6 +26,9 @@ var (
 	// ErrUnavailable wraps failures to reach the database, so that callers
 	// can fail closed with a clear code.
 	ErrUnavailable = errors.New("store: unavailable")
+	// ErrInvalid means a call's arguments are outside what it accepts
+	// (an audit search limit out of range, a negative cursor).
+	ErrInvalid = errors.New("store: invalid argument")
 )
 
 // Conversation is one conversation between a user, through an app, and an
@@ -90,6 +94,57 @@ type AuditEvent struct {
 	Data []byte
 }
 
+// MaxAuditQueryLimit is the largest AuditQuery.Limit a store accepts.
+const MaxAuditQueryLimit = 1000
+
+// AuditQuery selects audit events for SearchAuditEvents. Every condition
+// set must hold; a zero field places no condition.
+type AuditQuery struct {
+	// Since selects events whose Time is at or after it (inclusive);
+	// Until, events whose Time is before it (exclusive). The zero time
+	// leaves that end open. Times are compared to the microsecond, the
+	// precision stored times keep: digits below it round up.
+	Since, Until time.Time
+	// Actor, App, Agent, Type and Outcome select events whose field is
+	// exactly the value given (case-sensitive, no wildcards); "" matches
+	// any value.
+	Actor, App, Agent, Type, Outcome string
+	// AfterSeq selects events with Seq > AfterSeq, BeforeSeq events with
+	// Seq < BeforeSeq; 0 places no condition. They are the cursors that
+	// page through a search: the Seq of the last event of one page is
+	// the AfterSeq (ascending) or BeforeSeq (descending) of the next.
+	AfterSeq, BeforeSeq int64
+	// Desc orders the results newest first (descending Seq); the default
+	// is oldest first.
+	Desc bool
+	// Limit is the most events returned: required, 1 to
+	// MaxAuditQueryLimit.
+	Limit int
+}
+
+// Normalize checks q and returns it with Since and Until rounded up to
+// the microsecond, so that every store draws the bounds at the same
+// instants. Returns an error wrapping ErrInvalid if Limit is outside 1 to
+// MaxAuditQueryLimit or a cursor is negative.
+func (q AuditQuery) Normalize() (AuditQuery, error) {
+	if q.Limit < 1 || q.Limit > MaxAuditQueryLimit {
+		return q, fmt.Errorf("audit query limit %d is outside 1..%d: %w", q.Limit, MaxAuditQueryLimit, ErrInvalid)
+	}
+	if q.AfterSeq < 0 || q.BeforeSeq < 0 {
+		return q, fmt.Errorf("audit query cursors must not be negative (after %d, before %d): %w", q.AfterSeq, q.BeforeSeq, ErrInvalid)
+	}
+	q.Since, q.Until = ceilMicro(q.Since), ceilMicro(q.Until)
+	return q, nil
+}
+
+// ceilMicro rounds t up to the microsecond; the zero time stays zero.
+func ceilMicro(t time.Time) time.Time {
+	if d := t.Truncate(time.Microsecond); !d.Equal(t) {
+		return d.Add(time.Microsecond)
+	}
+	return t
+}
+
 // Conversations stores conversations.
 type Conversations interface {
 	// CreateConversation stores c. Returns ErrAlreadyExists if c.ID is taken.
@@ -130,6 +185,10 @@ type AuditEvents interface {
 	// ListAuditEvents returns up to limit events with Seq > afterSeq in Seq
 	// order. limit <= 0 means no limit.
 	ListAuditEvents(ctx context.Context, afterSeq int64, limit int) ([]AuditEvent, error)
+	// SearchAuditEvents returns up to q.Limit events matching q, in Seq
+	// order (descending if q.Desc). Returns an error wrapping ErrInvalid
+	// if q.Normalize refuses q.
+	SearchAuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 	// GetAuditEvent returns the event with the given ID. Returns ErrNotFound
 	// if absent.
 	GetAuditEvent(ctx context.Context, id string) (AuditEvent, error)

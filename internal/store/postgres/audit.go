@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -52,6 +54,69 @@ func (s *Store) ListAuditEvents(ctx context.Context, afterSeq int64, limit int) 
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("postgres: list audit events: %w", mapErr(err))
+	}
+	return evs, nil
+}
+
+// SearchAuditEvents returns up to q.Limit events matching q, in Seq order
+// (descending if q.Desc). The conditions are bound as parameters; only
+// column names are written into the statement. Returns an error wrapping
+// store.ErrInvalid if q.Normalize refuses q.
+func (s *Store) SearchAuditEvents(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("postgres: search audit events: %w", err)
+	}
+	var where []string
+	var args []any
+	cond := func(c string, v any) {
+		args = append(args, v)
+		where = append(where, c+" $"+strconv.Itoa(len(args)))
+	}
+	if !q.Since.IsZero() {
+		cond("time >=", q.Since)
+	}
+	if !q.Until.IsZero() {
+		cond("time <", q.Until)
+	}
+	for _, f := range []struct{ col, v string }{
+		{"actor", q.Actor}, {"app", q.App}, {"agent", q.Agent}, {"type", q.Type}, {"outcome", q.Outcome},
+	} {
+		if f.v != "" {
+			cond(f.col+" =", f.v)
+		}
+	}
+	if q.AfterSeq > 0 {
+		cond("seq >", q.AfterSeq)
+	}
+	if q.BeforeSeq > 0 {
+		cond("seq <", q.BeforeSeq)
+	}
+	query := `SELECT ` + auditColumns + ` FROM audit_events`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	args = append(args, q.Limit)
+	if q.Desc {
+		query += ` ORDER BY seq DESC LIMIT $` + strconv.Itoa(len(args))
+	} else {
+		query += ` ORDER BY seq LIMIT $` + strconv.Itoa(len(args))
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: search audit events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	evs := make([]store.AuditEvent, 0, min(q.Limit, 64))
+	for rows.Next() {
+		ev, err := scanAuditEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: search audit events: %w", mapErr(err))
+		}
+		evs = append(evs, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: search audit events: %w", mapErr(err))
 	}
 	return evs, nil
 }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/palisade-gw/palisade/internal/store"
 )
@@ -48,6 +49,69 @@ func (s *Store) ListAuditEvents(ctx context.Context, afterSeq int64, limit int) 
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlite: list audit events: %w", mapErr(err))
+	}
+	return evs, nil
+}
+
+// SearchAuditEvents returns up to q.Limit events matching q, in Seq order
+// (descending if q.Desc). The conditions are bound as parameters; only
+// column names are written into the statement. Returns an error wrapping
+// store.ErrInvalid if q.Normalize refuses q.
+func (s *Store) SearchAuditEvents(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search audit events: %w", err)
+	}
+	var where []string
+	var args []any
+	cond := func(c string, v any) {
+		where = append(where, c)
+		args = append(args, v)
+	}
+	if !q.Since.IsZero() {
+		cond("time >= ?", micros(q.Since))
+	}
+	if !q.Until.IsZero() {
+		cond("time < ?", micros(q.Until))
+	}
+	for _, f := range []struct{ col, v string }{
+		{"actor", q.Actor}, {"app", q.App}, {"agent", q.Agent}, {"type", q.Type}, {"outcome", q.Outcome},
+	} {
+		if f.v != "" {
+			cond(f.col+" = ?", f.v)
+		}
+	}
+	if q.AfterSeq > 0 {
+		cond("seq > ?", q.AfterSeq)
+	}
+	if q.BeforeSeq > 0 {
+		cond("seq < ?", q.BeforeSeq)
+	}
+	query := `SELECT ` + auditColumns + ` FROM audit_events`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	if q.Desc {
+		query += ` ORDER BY seq DESC LIMIT ?`
+	} else {
+		query += ` ORDER BY seq LIMIT ?`
+	}
+	args = append(args, q.Limit)
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: search audit events: %w", mapErr(err))
+	}
+	defer rows.Close()
+	evs := make([]store.AuditEvent, 0, min(q.Limit, 64))
+	for rows.Next() {
+		ev, err := scanAuditEvent(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: search audit events: %w", mapErr(err))
+		}
+		evs = append(evs, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: search audit events: %w", mapErr(err))
 	}
 	return evs, nil
 }

@@ -48,6 +48,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	runGroup(t, "Conversations", newStore, conversationTests)
 	runGroup(t, "Messages", newStore, messageTests)
 	runGroup(t, "AuditEvents", newStore, auditTests)
+	runGroup(t, "AuditSearch", newStore, auditSearchTests)
 	runGroup(t, "Records", newStore, recordTests)
 	runGroup(t, "Checkpoints", newStore, checkpointTests)
 	runGroup(t, "Keys", newStore, keyTests)

@@ -439,3 +439,26 @@ func TestCheckpointSignedBehindTheTree(t *testing.T) {
 		t.Errorf("stored checkpoints %v, want [10 15]", got)
 	}
 }
+
+// Ensure a checkpoint that reached the store but not the directory (the
+// process stopped in between) is copied there when the next checkpointer
+// starts.
+func TestRepublishesStoredCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	dir := filepath.Join(t.TempDir(), "checkpoints")
+	appendEvents(t, st, 5)
+	if _, err := newCheckpointer(t, st, checkpoint.Options{Dir: dir}).CheckpointNow(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, checkpoint.FileName(5))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newCheckpointer(t, st, checkpoint.Options{Dir: dir}).Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := st.LatestCheckpoint(ctx)
+	if b, err := os.ReadFile(filepath.Join(dir, checkpoint.FileName(5))); err != nil || !bytes.Equal(b, stored.Note) {
+		t.Fatalf("the stored checkpoint was not copied again: %q, %v", b, err)
+	}
+}

@@ -210,6 +210,9 @@ func (c *Checkpointer) step(ctx context.Context, force bool) (tlog.Checkpoint, e
 		if err := c.checkDir(ctx); err != nil {
 			return c.latest, err
 		}
+		if err := c.publishStored(ctx); err != nil {
+			return c.latest, err
+		}
 		c.dirChecked = true
 	}
 	size := c.tree.Size()
@@ -351,6 +354,27 @@ func (c *Checkpointer) wantKnown(ctx context.Context) {
 			c.want[ext.Size] = true
 		}
 	}
+}
+
+// publishStored copies the store's newest checkpoint to the directory
+// when the directory lacks it: a process stopped between storing a
+// checkpoint and writing its copy leaves the directory one behind, and the
+// copy outside the database is what detects a rollback.
+func (c *Checkpointer) publishStored(ctx context.Context) error {
+	if c.opts.Dir == "" {
+		return nil
+	}
+	sc, err := c.st.LatestCheckpoint(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checkpoint: latest stored checkpoint: %w", err)
+	}
+	if _, err := tlog.Open(sc.Note, c.opts.Origin, c.Verifiers()); err != nil {
+		return fmt.Errorf("%w: the stored checkpoint of %d events does not verify: %w", ErrInconsistent, sc.Size, err)
+	}
+	return writeFile(c.opts.Dir, sc.Size, sc.Note)
 }
 
 // extends checks that the tree's first ck.Size leaves are the tree ck

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/audit/checkpoint"
 	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/gateway"
+	"github.com/palisade-gw/palisade/internal/metrics"
 	"github.com/palisade-gw/palisade/internal/store"
 )
 
@@ -59,20 +62,39 @@ func newServeCmd(s streams) *cobra.Command {
 // called once the gateway accepts requests.
 func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.Logger, ready func(addr string)) error {
 	defer ln.Close()
+	met, mln, err := listenMetrics(cfg)
+	if err != nil {
+		return err
+	}
+	if mln != nil {
+		defer mln.Close()
+	}
 	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rec := audit.NewJournal(st, audit.JournalOptions{})
+	// The observers stay nil interfaces (not nil pointers) without metrics.
+	var (
+		obs      gateway.Observer
+		cpObs    checkpoint.Observer
+		journalO audit.JournalOptions
+	)
+	if met != nil {
+		obs, cpObs, journalO.Observer = met, met, met
+	}
+	rec := audit.NewJournal(st, journalO)
 	defer rec.Close()
+	if met != nil {
+		met.WatchAuditQueue(rec.QueueDepth)
+	}
 	if strings.HasSuffix(cfg.Server.PublicURL, ":0") {
 		// Listening on a free port: the public URL (sign-in redirects,
 		// the built-in provider's issuer) is the port actually bound.
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		cfg.Server.PublicURL = strings.TrimSuffix(cfg.Server.PublicURL, "0") + port
 	}
-	g, cleanup, err := buildGateway(ctx, cfg, st, rec, log)
+	g, cleanup, err := buildGateway(ctx, cfg, st, rec, log, obs)
 	if err != nil {
 		return err
 	}
@@ -90,11 +112,13 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	jctx, stopJanitor := context.WithCancel(ctx)
 	defer stopJanitor()
 	go runJanitor(jctx, st, log)
-	stopCheckpoints, err := startCheckpoints(ctx, cfg, st, log)
+	stopCheckpoints, err := startCheckpoints(ctx, cfg, st, log, cpObs)
 	if err != nil {
 		return err
 	}
 	defer stopCheckpoints() // on early returns; a no-op after the call below
+	stopMetrics := serveMetrics(cfg.Server, met, mln, log)
+	defer stopMetrics() // likewise
 	log.Info("palisade started", "addr", ln.Addr().String(), "agents", len(cfg.Agents), "apps", len(cfg.Apps), "store", cfg.Store.Driver)
 	if ready != nil {
 		ready(ln.Addr().String())
@@ -112,8 +136,72 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		log.Error("could not record shutdown", "err", rerr)
 	}
 	stopCheckpoints()
+	stopMetrics()
 	log.Info("palisade stopped")
 	return err
+}
+
+// listenMetrics makes the metrics and binds their listener when
+// server.metrics_addr is set; it returns nils when it is not. Binding port
+// 0 picks a free port, written back to cfg.Server.MetricsAddr.
+func listenMetrics(cfg *config.Config) (*metrics.Metrics, net.Listener, error) {
+	addr := cfg.Server.MetricsAddr
+	if addr == "" {
+		return nil, nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen on %s (server.metrics_addr): %w", addr, err)
+	}
+	cfg.Server.MetricsAddr = ln.Addr().String()
+	actions := map[string]string{}
+	for _, p := range cfg.Access.Policies {
+		actions[p.Name] = p.Action
+	}
+	return metrics.New(metrics.Options{PolicyActions: actions}), ln, nil
+}
+
+// serveMetrics serves GET /metrics on ln, a listener of its own (never the
+// public one), with the server's timeouts. The returned stop shuts it down
+// gracefully; it may be called more than once. Without metrics it does
+// nothing.
+func serveMetrics(so config.Server, met *metrics.Metrics, ln net.Listener, log *slog.Logger) (stop func()) {
+	if met == nil || ln == nil {
+		return func() {}
+	}
+	srv := &http.Server{
+		Handler:           met.Handler(),
+		ReadHeaderTimeout: so.ReadHeaderTimeout.D(),
+		ReadTimeout:       so.ReadTimeout.D(),
+		WriteTimeout:      so.WriteTimeout.D(),
+		IdleTimeout:       so.IdleTimeout.D(),
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener failed", "addr", ln.Addr().String(), "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			timeout := so.ShutdownTimeout.D()
+			if timeout <= 0 {
+				timeout = 30 * time.Second
+			}
+			sctx, cancel := context.WithTimeout(context.Background(), timeout)
+			defer cancel()
+			if err := srv.Shutdown(sctx); err != nil {
+				log.Warn("metrics listener shutdown", "err", err)
+				_ = srv.Close()
+			}
+			<-done
+		})
+	}
 }
 
 // serverTLS builds the listener's TLS configuration: the server
@@ -151,10 +239,10 @@ const finalCheckpointTimeout = 10 * time.Second
 // that the events of this run (its server.stopped event included) are
 // covered; it may be called more than once. Failing to load the signing
 // key refuses the start.
-func startCheckpoints(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger) (stop func(), err error) {
+func startCheckpoints(ctx context.Context, cfg *config.Config, st store.Store, log *slog.Logger, obs checkpoint.Observer) (stop func(), err error) {
 	a := cfg.Audit
 	cp, err := checkpoint.New(ctx, st, checkpoint.Options{Origin: a.Origin, Every: a.CheckpointEvery,
-		Interval: a.CheckpointInterval.D(), Dir: a.CheckpointDir, Log: log})
+		Interval: a.CheckpointInterval.D(), Dir: a.CheckpointDir, Log: log, Observer: obs})
 	if err != nil {
 		return nil, fmt.Errorf("audit checkpoints: %w", err)
 	}

@@ -110,6 +110,7 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 		out[a.Name] = &gateway.AgentEntry{
 			Name: a.Name, Description: a.Description, Environment: env.Name, Region: env.Region,
 			RetentionDays: env.RetentionDays, Timeout: a.Timeout.D(), Agent: impl, Guard: g,
+			Upstream: a.Kind == config.AgentOpenAI,
 		}
 	}
 	return out, nil
@@ -143,10 +144,11 @@ func buildRoles(cfg *config.Config) []access.Role {
 }
 
 // buildGateway wires configuration, store, journal and agents into a
-// gateway. The returned cleanup releases what the gateway holds open (the
-// GeoIP database) once it has stopped.
-func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger) (*gateway.Gateway, func() error, error) {
-	g, cleanup, err := wireGateway(ctx, cfg, st, journal, log)
+// gateway; obs, when not nil, is told about its requests (metrics). The
+// returned cleanup releases what the gateway holds open (the GeoIP
+// database) once it has stopped.
+func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
+	g, cleanup, err := wireGateway(ctx, cfg, st, journal, log, obs)
 	if err != nil {
 		_ = cleanup()
 		return nil, func() error { return nil }, err
@@ -154,7 +156,7 @@ func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journ
 	return g, cleanup, nil
 }
 
-func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger) (*gateway.Gateway, func() error, error) {
+func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
 	cleanup := func() error { return nil }
 	agents, err := buildAgents(cfg, log)
 	if err != nil {
@@ -190,6 +192,7 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 		TokenKey:     key,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		Logger:       log,
+		Observer:     obs,
 	})
 	return g, cleanup, err
 }

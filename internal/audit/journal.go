@@ -27,6 +27,7 @@ type Journal struct {
 	now      func() time.Time
 	timeout  time.Duration
 	maxBatch int
+	obs      JournalObserver
 
 	queue   chan *pending
 	closing chan struct{}
@@ -42,6 +43,20 @@ type JournalOptions struct {
 	MaxBatch int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Observer is told about every transaction, for metrics; nil means
+	// none.
+	Observer JournalObserver
+}
+
+// JournalObserver is told how the journal's writes go, for monitoring. It
+// is called from the journal's writer, between transactions, so it must
+// not block.
+type JournalObserver interface {
+	// ObserveCommit is called after every transaction with how long it
+	// took, how many records it held and its error (nil when it was
+	// committed). When a batch fails, each of its records is then tried
+	// in a transaction of its own, and each try is observed too.
+	ObserveCommit(d time.Duration, batch int, err error)
 }
 
 type pending struct {
@@ -66,7 +81,7 @@ func NewJournal(st store.Journal, opts JournalOptions) *Journal {
 		opts.Now = time.Now
 	}
 	j := &Journal{
-		store: st, now: opts.Now, timeout: opts.Timeout, maxBatch: opts.MaxBatch,
+		store: st, now: opts.Now, timeout: opts.Timeout, maxBatch: opts.MaxBatch, obs: opts.Observer,
 		queue: make(chan *pending, opts.MaxBatch), closing: make(chan struct{}), done: make(chan struct{}),
 	}
 	go j.run()
@@ -78,6 +93,10 @@ func (j *Journal) Close() {
 	j.once.Do(func() { close(j.closing) })
 	<-j.done
 }
+
+// QueueDepth returns how many records are waiting to be taken into a
+// transaction (not counting the batch being written).
+func (j *Journal) QueueDepth() int { return len(j.queue) }
 
 // Record stores ev on its own and returns its id.
 func (j *Journal) Record(ctx context.Context, ev Event) (string, error) {
@@ -177,7 +196,11 @@ func (j *Journal) commit(batch []*pending) {
 		recs[i] = p.rec
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), j.timeout)
+	start := time.Now()
 	out, err := j.store.CommitRecords(ctx, recs)
+	if j.obs != nil {
+		j.obs.ObserveCommit(time.Since(start), len(recs), err)
+	}
 	cancel()
 	if err == nil {
 		for i, p := range batch {

@@ -61,6 +61,11 @@ type Audit struct {
 type Server struct {
 	// Addr is the listen address. The default binds loopback only.
 	Addr string `yaml:"addr" json:"addr,omitempty" jsonschema:"description=Listen address (host:port). Default 127.0.0.1:8080."`
+	// MetricsAddr is the listen address of the Prometheus metrics
+	// endpoint (GET /metrics), separate from Addr; "" serves no metrics.
+	// Metrics hold no secrets but name agents and apps and show traffic,
+	// so the address belongs on an internal network.
+	MetricsAddr string `yaml:"metrics_addr" json:"metrics_addr,omitempty" jsonschema:"description=Listen address (host:port) of the Prometheus metrics endpoint GET /metrics\\, on its own listener. Default empty: no metrics are served. Metrics name agents and apps and show traffic: keep the address on an internal network."`
 	// MaxBodyBytes limits request bodies; larger ones get 413.
 	MaxBodyBytes int64 `yaml:"max_body_bytes" json:"max_body_bytes,omitempty" jsonschema:"description=Largest accepted request body in bytes. Default 1048576 (1 MiB).,minimum=1024,maximum=67108864"`
 	// ReadHeaderTimeout bounds how long a client may take to send headers.

@@ -290,7 +290,7 @@ func TestDecodeProblems(t *testing.T) {
 	}, {
 		name: "unknown nested key",
 		src:  "server:\n\taddr: 127.0.0.1:1\n\tlisten: :80\n",
-		want: []string{`test.yaml:3: server: unknown key "listen"; known keys: addr, max_body_bytes, read_header_timeout, read_timeout, write_timeout, idle_timeout, tls, public_url, trusted_proxies, shutdown_timeout`},
+		want: []string{`test.yaml:3: server: unknown key "listen"; known keys: addr, metrics_addr, max_body_bytes, read_header_timeout, read_timeout, write_timeout, idle_timeout, tls, public_url, trusted_proxies, shutdown_timeout`},
 	}, {
 		name: "unknown key in a list element",
 		src:  "agents:\n\t- name: a\n\t\tupstream:\n\t\t\tulr: https://x\n",

@@ -133,6 +133,15 @@ func (v *validator) server() {
 	} else if msg := checkPublicURL(s.PublicURL); msg != "" {
 		v.add("server.public_url", "%s", msg)
 	}
+	if s.MetricsAddr != "" {
+		if host, port, err := net.SplitHostPort(s.MetricsAddr); err != nil || !validPort(port) {
+			v.add("server.metrics_addr", "must be host:port with a numeric port, such as 127.0.0.1:9090")
+		} else if strings.ContainsAny(host, " /") {
+			v.add("server.metrics_addr", "has an invalid host")
+		} else if s.MetricsAddr == s.Addr && port != "0" {
+			v.add("server.metrics_addr", "must differ from server.addr: metrics are served on a listener of their own")
+		}
+	}
 	if s.MaxBodyBytes < minBodyBytes || s.MaxBodyBytes > maxBodyBytes {
 		v.add("server.max_body_bytes", "must be between %d (1 KiB) and %d (64 MiB)", minBodyBytes, maxBodyBytes)
 	}

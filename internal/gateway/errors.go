@@ -88,6 +88,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, fl fla
 	e := apperr.As(err)
 	status := StatusOf(e)
 	rid := requestID(r.Context())
+	noteResult(r.Context(), e)
 	if status >= 500 || e.Err != nil {
 		level := slog.LevelInfo
 		if status >= 500 {

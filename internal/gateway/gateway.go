@@ -82,6 +82,9 @@ type Options struct {
 	// PollInterval is how often Direct Line streams look for activities
 	// written by other replicas (default 1s).
 	PollInterval time.Duration
+	// Observer is told about requests, access decisions, upstream calls
+	// and guard findings, for metrics; nil means none.
+	Observer Observer
 }
 
 // Gateway is Palisade's HTTP front: the OpenAI-compatible API, the Direct
@@ -104,6 +107,7 @@ type Gateway struct {
 	now          func() time.Time
 	hub          *hub
 	poll         time.Duration
+	obs          Observer
 
 	// closing is cancelled when shutdown begins, ending long-lived streams.
 	closing context.Context
@@ -149,8 +153,8 @@ func New(opts Options) (*Gateway, error) {
 	closing, stop := context.WithCancel(context.Background())
 	g := &Gateway{
 		pipe: &Pipeline{
-			Agents: opts.Agents, Policy: access.NewPolicy(appAgents, opts.Roles, opts.Conditions), Guard: opts.Guard, Signals: opts.Signals,
-			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now,
+			Agents: observeAgents(opts.Agents, opts.Observer), Policy: access.NewPolicy(appAgents, opts.Roles, opts.Conditions), Guard: opts.Guard, Signals: opts.Signals,
+			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now, Observer: opts.Observer,
 		},
 		apps:    identity.NewApps(secrets),
 		appInfo: info,
@@ -168,6 +172,7 @@ func New(opts Options) (*Gateway, error) {
 		now:          opts.Now,
 		hub:          newHub(),
 		poll:         opts.PollInterval,
+		obs:          opts.Observer,
 		closing:      closing,
 		stop:         stop,
 	}
@@ -188,7 +193,7 @@ func (g *Gateway) Handler() http.Handler {
 	r.fallback(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, req, g.log, flavorFor(req), apperr.New(apperr.KindNotFound, apperr.CodeNotFound, "There is nothing at %s.", truncate(req.URL.Path, 128)), "")
 	})
-	return g.ingress(r.mux)
+	return g.ingress(g.observed(r.mux))
 }
 
 // Shutdown ends long-lived Direct Line streams and waits for them to close.

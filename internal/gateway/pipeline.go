@@ -33,6 +33,9 @@ type AgentEntry struct {
 	// Guard inspects what goes into and comes out of this agent under its
 	// guard policy; nil means the pipeline's Guard.
 	Guard guard.Guard
+	// Upstream marks an agent that calls an OpenAI-compatible model
+	// server; its calls are timed for the Observer.
+	Upstream bool
 }
 
 // Exchange is one request travelling through the pipeline: who asks, which
@@ -94,13 +97,17 @@ type Pipeline struct {
 	// Signals gives a signed-in user's sign-in history for the risk of
 	// conditional access; nil means none.
 	Signals func(ctx context.Context, pr identity.Principal) (int, []string, error)
+	// Observer is told about each exchange, for metrics (observe.go);
+	// nil means none.
+	Observer Observer
 }
 
-// Run takes ex through decide, guard in, the agent, guard out and record.
+// run takes ex through decide, guard in, the agent, guard out and record.
 // When emit is non-nil the answer is streamed through it, after the stream
 // guard. Every outcome is recorded; a refusal is returned as an error whose
-// audit event id is in the returned Result (Result is never nil).
-func (p *Pipeline) Run(ctx context.Context, ex *Exchange, emit func(string) error) (*Result, error) {
+// audit event id is in the returned Result (Result is never nil). Run
+// (observe.go) calls it.
+func (p *Pipeline) run(ctx context.Context, ex *Exchange, emit func(string) error) (*Result, error) {
 	res := &Result{ConversationID: ex.ConversationID}
 	entry, err := p.decide(ctx, ex)
 	if err != nil {
@@ -489,6 +496,7 @@ func (p *Pipeline) refuse(ctx context.Context, ex *Exchange, res *Result, err er
 // the event id. Handlers call it for refusals that happen before the
 // pipeline runs (malformed JSON, bad credentials).
 func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr identity.Principal, agentName string, err error) (string, error) {
+	noteCaller(ctx, pr.App, agentName) // for the Observer (observe.go)
 	return p.recordRefusal(ctx, requestID, pr, agentName, err, guard.Summary{})
 }
 

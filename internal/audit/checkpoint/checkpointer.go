@@ -60,6 +60,20 @@ type Options struct {
 	Log *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Observer is told the state of the checkpoints after every step, for
+	// metrics; nil means none.
+	Observer Observer
+}
+
+// Observer is told how far checkpoints cover the audit log, for
+// monitoring. It is called with the checkpointer's lock held, so it must
+// not block or call the Checkpointer.
+type Observer interface {
+	// ObserveCheckpoint is called after every Poll or CheckpointNow
+	// (failed ones too) with the number of events the newest checkpoint
+	// signs (0 when none) and the number of events read that no
+	// checkpoint covers yet.
+	ObserveCheckpoint(size, unsigned int64)
 }
 
 // Checkpointer signs checkpoints of the audit log as it grows. Its methods
@@ -195,6 +209,9 @@ func (c *Checkpointer) CheckpointNow(ctx context.Context) (tlog.Checkpoint, erro
 func (c *Checkpointer) step(ctx context.Context, force bool) (tlog.Checkpoint, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.opts.Observer != nil {
+		defer func() { c.opts.Observer.ObserveCheckpoint(c.latest.Size, max(c.tree.Size()-c.latest.Size, 0)) }()
+	}
 	if c.tree.Size() == 0 {
 		c.wantKnown(ctx)
 	}

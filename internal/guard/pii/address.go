@@ -9,8 +9,10 @@ import (
 // Street addresses start from a house number, so they are looked for only
 // around short numbers: "221 Baker Street", "12 rue de la Paix", "Calle
 // Mayor 5", "Hauptstraße 5", "Koskikatu 25 Apt. 864", "APO AE 09012". A
-// number alone is never an address: a street word, a unit or a military
-// post form must be there too.
+// number alone is never an address: a street word, a unit, a military post
+// form, or (for a street named without a street word, "Am Markt 94, 10115
+// Berlin") a postcode and town after it must be there too. A locality with
+// a postcode after the street raises the confidence.
 
 // Address word flags.
 const (
@@ -208,7 +210,10 @@ func (s *scanner) address(c *cluster) int {
 	if unit {
 		conf += 0.1
 	}
-	end = addressTail(text, end)
+	if e := addressTail(text, end); e > end {
+		end = e
+		conf += 0.15 // a locality with a postcode follows
+	}
 	if pos, _ := addressCues.before(text, start, 0); pos > 0 {
 		conf += boost(pos) + 0.05
 	}
@@ -390,10 +395,13 @@ func (s *scanner) addressBack(c *cluster) (start, end int, conf float64) {
 	// (the word before is a street word), "Calle Mayor 5" (a street word
 	// starts the capitalised words before it).
 	w, k := w0, 0
-	found, first := -1, w0.start
+	found, first, capStart := -1, w0.start, -1
 	for {
 		if w.number() || w.unit() || (!w.capital() && !w.particle() && w.street() == 0) {
 			break
+		}
+		if w.capital() && (k == 0 || capStart >= 0) {
+			capStart = w.start
 		}
 		if w.attached() || w.street() != 0 && (k == 0 || w.street()&stPrefix != 0) {
 			if w.street()&stWeak != 0 {
@@ -420,6 +428,13 @@ func (s *scanner) addressBack(c *cluster) (start, end int, conf float64) {
 		}
 	}
 	if found < 0 {
+		// A street name without a street word, before the house number
+		// and followed by a postcode and town: "Am Markt 94, 10115
+		// Berlin".
+		if capStart >= 0 && c.ng == 1 && c.nd <= 4 && leadingPostcode(text, c.end) &&
+			addressTail(text, c.end) > c.end {
+			return capStart, c.end, 0.45
+		}
 		return 0, 0, 0
 	}
 	return first, c.end, 0.55
@@ -459,4 +474,25 @@ func isMonth(w string) bool {
 		return true
 	}
 	return false
+}
+
+// leadingPostcode reports whether ", 10115 Berlin" follows at p: a comma
+// and a postcode of five digits, or of four that cannot be a year, before
+// a capitalised town.
+func leadingPostcode(text string, p int) bool {
+	if p+2 >= len(text) || text[p] != ',' || text[p+1] != ' ' {
+		return false
+	}
+	v, e := readInt(text, p+2, 5)
+	switch n := e - p - 2; {
+	case n == 5:
+	case n == 4 && (v < 1900 || v > 2100):
+	default:
+		return false
+	}
+	if e+1 >= len(text) || text[e] != ' ' {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(text[e+1:])
+	return unicode.IsUpper(r)
 }

@@ -1,7 +1,9 @@
 package pii
 
 // A date is personal data on its own only when the text says it is a date
-// of birth: after "born", "date of birth", "DOB", "d.o.b." or "birthday".
+// of birth: after "born", "date of birth", "DOB", "d.o.b." or "birthday",
+// or the same words in German, French, Spanish, Italian, Dutch and the
+// Nordic languages ("Geburtsdatum", "date de naissance", "née le").
 
 // dobWindow is how far after the trigger the date may start.
 const dobWindow = 40
@@ -11,6 +13,16 @@ var months = map[string]int{
 	"august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
 	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
 	"sept": 9, "oct": 10, "nov": 11, "dec": 12,
+	// German, French, Spanish, Italian and Dutch
+	"januar": 1, "jänner": 1, "februar": 2, "märz": 3, "maerz": 3, "mai": 5, "juni": 6,
+	"juli": 7, "oktober": 10, "dezember": 12,
+	"janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "juin": 6, "juillet": 7,
+	"août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12, "decembre": 12,
+	"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7,
+	"agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+	"gennaio": 1, "febbraio": 2, "aprile": 4, "maggio": 5, "giugno": 6, "luglio": 7,
+	"settembre": 9, "ottobre": 10, "dicembre": 12,
+	"januari": 1, "februari": 2, "maart": 3, "mei": 5, "augustus": 8,
 }
 
 // dob looks for a date after the trigger word text[i:j] and reports it.
@@ -29,8 +41,9 @@ func (s *scanner) dob(i, j int) int {
 		conf, yearless = 0.8, true
 	case "birth":
 		// "date of birth", "birth date", "place and date of birth"
-	case "born", "geboren", "geb":
-	case "dob", "birthdate":
+	case "born", "geboren", "geb", "né", "née", "nacido", "nacida", "född", "født":
+	case "dob", "birthdate", "geburtsdatum", "geburtstag", "naissance", "nacimiento", "nascita",
+		"geboortedatum", "födelsedatum", "fødselsdato", "syntymäaika":
 	default:
 		return j
 	}
@@ -78,17 +91,17 @@ func readInt(text string, p, maxLen int) (v, end int) {
 	return v, end
 }
 
-// monthAt reads an English month name (or its abbreviation, with an
-// optional dot) at p.
+// monthAt reads a month name (English, or German, French, Spanish,
+// Italian or Dutch; or an English abbreviation, with an optional dot) at p.
 func monthAt(text string, p int) (m, end int) {
 	q := p
-	for q < len(text) && q-p < 10 && isAlpha(text[q]) {
+	for q < len(text) && q-p < 12 && class[text[q]]&cWord != 0 {
 		q++
 	}
 	if q == p || (q < len(text) && isAlnum(text[q])) {
 		return 0, p
 	}
-	var buf [10]byte
+	var buf [12]byte
 	m = months[string(lowerBytes(buf[:], text[p:q]))]
 	if m == 0 {
 		return 0, p
@@ -109,7 +122,7 @@ func parseDate(text string, p int) (end int, year bool) {
 		if q == p {
 			return p, false
 		}
-		if q < len(text) && (text[q] == '-' || text[q] == '/' || text[q] == '.') {
+		if q+1 < len(text) && (text[q] == '-' || text[q] == '/' || text[q] == '.') && isDigit(text[q+1]) {
 			sep := text[q]
 			b, r := readInt(text, q+1, 2)
 			if r == q+1 || r >= len(text) || text[r] != sep {
@@ -137,7 +150,10 @@ func parseDate(text string, p int) (end int, year bool) {
 			return p, false
 		}
 		q = skipOrdinal(text, q)
-		if hasPrefixFold(text, q, " of ") {
+		if q < len(text) && text[q] == '.' {
+			q++ // "13. Oktober 2000"
+		}
+		if hasPrefixFold(text, q, " of ") || hasPrefixFold(text, q, " de ") {
 			q += 3
 		}
 		if q >= len(text) || text[q] != ' ' {
@@ -184,10 +200,13 @@ func skipOrdinal(text string, q int) int {
 	return q
 }
 
-// yearAfter reads ", 1990" or " 1990" at q.
+// yearAfter reads ", 1990", " 1990" or " de 1990" at q.
 func yearAfter(text string, q int) (int, bool) {
 	if q < len(text) && text[q] == ',' {
 		q++
+	}
+	if hasPrefixFold(text, q, " de ") {
+		q += 3
 	}
 	if q >= len(text) || text[q] != ' ' {
 		return q, false

@@ -24,15 +24,30 @@
 // an undashed se_personnummer, and a Luhn-valid card number outside every
 // known issuer range (reported at 0.6 only when the text calls it a card).
 // Dates count as personal data only when the text says they are a date of
-// birth, and names only where the text introduces a person (a title, a
-// greeting, a sign-off, "my name is", "Name:"); capitalised words without
-// such a cue are never reported.
+// birth (in English, German, French, Spanish, Italian, Dutch or a Nordic
+// language), and names only where the text introduces a person (a title, a
+// greeting, a sign-off, "my name is", "Name:", "Salarié :") or where a
+// common given name from a built-in list is followed by a capitalised
+// surname ("Please add Kenji Chen as a delegate"); other capitalised words
+// are never reported, nor a given name alone, nor one that names a street
+// or a place ("avenue Jean Jaurès", "St Louis").
+//
+// Health terms (English, German, French and Spanish) are tied to a person
+// by words such as "diagnosed", "I have", "ich habe", "j'ai" or "taking";
+// terms that name routine care or an absence rather than a condition
+// ("blood tests", "sick leave", "a disability") need such a strong cue.
+// Terms run together ("epileptic seizure", "Diabetes Typ 2") are one
+// finding.
 //
 // IPv4 addresses need four strict octets (0-255, no leading zeros). A
 // version number written like an address is told apart by what precedes
 // it: "v1.2.3.4" is one token and never an address, "version 1.2.3.4" (or
 // release, build, section) is not reported, and a quad of single digits
 // ("1.2.3.4") stays at 0.4, below the usual threshold.
+//
+// E-mail addresses inside a URL's user information
+// ("postgres://user:pw@host") are user names and hosts, not addresses, and
+// are left to the secrets detector.
 //
 // The scan is one pass over the bytes: only an '@', a digit, a "<<" or a
 // word that passes a hash filter of trigger words leads to further work,

@@ -66,7 +66,31 @@ hysterectomy, vasectomy, appendectomy, amputation, c-section, caesarean, cesarea
 physical therapy, rehab, psychotherapy, psychiatric, psychiatrist, counselling, counseling,
 hospitalized, hospitalised, icu, intensive care, terminal illness, palliative care, hospice,
 disability, wheelchair, sick leave, medical leave, mental illness, mental health,
+burnout, panic attack, anxiety attacks, chronic pain, slipped disc, herniated disc,
+chronic illness, parkinson, parkinson's disease, alzheimer's disease, long-covid,
+depressive episode, type 1 diabetic, type 2 diabetic, adhd medication,
+diabetes typ 1, diabetes typ 2, krebs, brustkrebs, lungenkrebs, darmkrebs, hautkrebs,
+prostatakrebs, leukämie, epilepsie, migräne, bandscheibenvorfall, schlaganfall, herzinfarkt,
+bluthochdruck, multiple sklerose, angststörung, angststörungen, panikattacken, schwangerschaft,
+schwanger, demenz, autismus, adhs, morbus crohn, zöliakie, rheuma, arthrose, depressionen,
+chemotherapie, antidepressiva, essstörung, magersucht, alkoholsucht,
+diabète, diabète de type 1, diabète de type 2, cancer du sein, cancer du poumon, épilepsie,
+asthme, dépression, anxiété, sclérose en plaques, grossesse, enceinte, démence, autisme,
+tdah, chimiothérapie, antidépresseurs, maladie de crohn, polyarthrite,
+diabetes tipo 1, diabetes tipo 2, cáncer, cáncer de mama, cáncer de pulmón, epilepsia, asma,
+depresión, ansiedad, esclerosis múltiple, embarazo, embarazada, demencia, autismo,
+quimioterapia, antidepresivos,
 `
+
+// healthRoutine are terms that name care or an absence rather than a
+// condition ("blood tests", "sick leave", "a disability"): a weak cue such
+// as "need" or "with" does not tie them to a person, only a strong one
+// ("diagnosed", "I have") does.
+var healthRoutine = map[string]bool{
+	"blood test": true, "blood tests": true, "sick leave": true, "medical leave": true,
+	"disability": true, "mental health": true, "wheelchair": true, "counselling": true,
+	"counseling": true, "physiotherapy": true, "physical therapy": true,
+}
 
 var healthCues = newCues(map[string]int8{
 	"diagnosed": cueStrong, "diagnosis": cueStrong, "prescribed": cueStrong, "prescription": cueStrong,
@@ -76,12 +100,22 @@ var healthCues = newCues(map[string]int8{
 	"remission": cueStrong, "tested positive": cueStrong, "positive for": cueStrong,
 	"history of": cueStrong, "living with": cueStrong, "struggling with": cueStrong,
 	"battling": cueStrong, "recovering": cueStrong, "undergoing": cueStrong, "underwent": cueStrong,
-	"my doctor": cueStrong, "symptoms": cueStrong, "allergic": cueStrong, "i have": cueStrong, "i've": cueStrong,
+	"my doctor": cueStrong, "symptoms": cueStrong, "allergic": cueStrong, "i have": cueStrong, "i've": cueStrong, "i ve": cueStrong,
 	"he has": cueStrong, "she has": cueStrong, "has had": cueStrong, "i had": cueStrong,
 	"my": cueWeak, "his": cueWeak, "her": cueWeak, "i'm": cueWeak, "me": cueWeak,
 	"mother": cueWeak, "father": cueWeak, "son": cueWeak, "daughter": cueWeak, "wife": cueWeak,
 	"husband": cueWeak, "mom": cueWeak, "dad": cueWeak, "he": cueWeak, "she": cueWeak,
 	"employee": cueWeak, "our": cueWeak, "their": cueWeak,
+	// German, French, Spanish
+	"ich habe": cueStrong, "habe": cueStrong, "hat": cueWeak, "leide": cueStrong, "leidet": cueStrong,
+	"diagnose": cueStrong, "diagnostiziert": cueStrong, "behandlung": cueStrong, "erkrankt": cueStrong,
+	"nehme": cueStrong, "nimmt": cueStrong, "mein": cueWeak, "meine": cueWeak, "meinem": cueWeak,
+	"meiner": cueWeak, "meines": cueWeak, "sein": cueWeak, "seine": cueWeak, "ihre": cueWeak,
+	"j ai": cueStrong, "souffre": cueStrong, "diagnostiqué": cueStrong, "diagnostiquée": cueStrong,
+	"traitement": cueStrong, "atteint": cueStrong, "atteinte": cueStrong, "prends": cueStrong,
+	"mon": cueWeak, "ma": cueWeak, "mes": cueWeak,
+	"tengo": cueStrong, "padezco": cueStrong, "sufro": cueStrong, "diagnosticado": cueStrong,
+	"diagnosticada": cueStrong, "tratamiento": cueStrong, "tomo": cueStrong, "mi": cueWeak,
 })
 
 // healthNear are cues that tie a term to a person only right before it
@@ -90,6 +124,8 @@ var healthNear = newCues(map[string]int8{
 	"taking": cueStrong, "takes": cueStrong, "took": cueStrong, "take": cueStrong, "on": cueWeak,
 	"started": cueStrong, "stopped": cueStrong, "need": cueWeak, "needs": cueWeak, "with": cueWeak,
 	"has": cueWeak, "had": cueWeak, "have": cueWeak, "got": cueWeak, "for": cueWeak,
+	"starting": cueStrong, "start": cueStrong, "starts": cueStrong, "stopping": cueStrong,
+	"stop": cueStrong, "stops": cueStrong, "using": cueWeak,
 })
 
 // loadHealth registers the first word of every health term as a trigger.
@@ -122,15 +158,22 @@ func (s *scanner) health(i, j int, t *trigger) int {
 	if t.upperOnly && !isUpper(text[i+1]) {
 		return j
 	}
-	end := 0
-	for _, ph := range t.phrases {
-		if hasPrefixFold(text, i, ph) && (i+len(ph) == len(text) || !isAlnum(text[i+len(ph)])) {
-			end = i + len(ph)
-			break
-		}
-	}
+	end, routine := healthPhrase(text, i, t)
 	if end == 0 {
 		return j
+	}
+	// A term run on into another ("epileptic seizure", "asthma attack")
+	// or followed by its type ("Diabetes Typ 2") is one finding.
+	for k := 0; k < 3 && end+1 < len(text) && text[end] == ' '; k++ {
+		if e := diseaseType(text, end+1); e > 0 {
+			end = e
+			continue
+		}
+		e, r := healthWordAt(text, end+1)
+		if e == 0 {
+			break
+		}
+		end, routine = e, routine && r
 	}
 	// The sentence around the term.
 	lo := max(i-80, 0)
@@ -170,12 +213,57 @@ func (s *scanner) health(i, j int, t *trigger) int {
 		}
 	}
 	conf := 0.3
-	switch pos {
-	case cueStrong:
+	switch {
+	case routine && pos == cueStrong:
+		conf = 0.7
+	case routine && pos == cueWeak:
+		conf = 0.4
+	case pos == cueStrong:
 		conf = 0.85
-	case cueWeak:
+	case pos == cueWeak:
 		conf = 0.7
 	}
 	s.add(kHealth, i, end, conf)
 	return end
+}
+
+// healthPhrase returns the end of the longest health term of t at i (0 when
+// none matches) and whether it is a routine term (see healthRoutine).
+func healthPhrase(text string, i int, t *trigger) (end int, routine bool) {
+	for _, ph := range t.phrases {
+		if hasPrefixFold(text, i, ph) && (i+len(ph) == len(text) || !isAlnum(text[i+len(ph)])) {
+			return i + len(ph), healthRoutine[ph]
+		}
+	}
+	return 0, false
+}
+
+// healthWordAt returns the end of a health term that starts with the word
+// at p, or 0.
+func healthWordAt(text string, p int) (end int, routine bool) {
+	q := p
+	for q < len(text) && q-p <= maxTrigger && class[text[q]]&cWord != 0 {
+		q++
+	}
+	if q == p || q-p > maxTrigger || !maybeTrigger(text[p:q]) {
+		return 0, false
+	}
+	t, _ := triggerTab.get(text[p:q])
+	if t == nil || t.roles&roleHealth == 0 || (t.upperOnly && (q-p < 2 || !isUpper(text[p+1]))) {
+		return 0, false
+	}
+	return healthPhrase(text, p, t)
+}
+
+// diseaseType returns the end of "type 2", "Typ 1" or "tipo 2" at p, or 0.
+func diseaseType(text string, p int) int {
+	for _, w := range [...]string{"type ", "typ ", "tipo "} {
+		if hasPrefixFold(text, p, w) {
+			q := p + len(w)
+			if q < len(text) && (text[q] == '1' || text[q] == '2') && (q+1 == len(text) || !isAlnum(text[q+1])) {
+				return q + 1
+			}
+		}
+	}
+	return 0
 }

@@ -81,6 +81,8 @@ func cardIssuer(d []byte) bool {
 		return n >= 14 && n <= 19
 	case p2 == 62 || p2 == 81: // UnionPay
 		return n >= 16 && n <= 19
+	case p4 >= 2200 && p4 <= 2204: // Mir
+		return n >= 16 && n <= 19
 	case p2 == 50 || (p2 >= 56 && p2 <= 69): // Maestro
 		return n >= 12 && n <= 19
 	}

@@ -49,12 +49,14 @@ func addressTail(text string, end int) int {
 
 // localityAt reads a locality line at p: capitalised words, a short
 // upper-case region code, and a postcode ("San Francisco, CA 94105",
-// "London NW1 6XE"), separated by spaces or commas. It returns where the
-// locality ends (p when there is none) and whether it holds a postcode. A
-// comma followed by anything else ends it.
+// "London NW1 6XE", "10115 Berlin"), separated by spaces or commas. It
+// returns where the locality ends (p when there is none) and whether it
+// holds a postcode. A comma followed by anything else ends it, and so does
+// a lower-case word right after a postcode, or after the town that follows
+// a leading postcode ("Glasgow G12 8QQ from next month").
 func localityAt(text string, p int) (end int, code bool) {
 	end = p
-	q, words, comma := p, 0, false
+	q, words, comma, lastCode, firstCode := p, 0, false, false, false
 	for words < 6 && q < len(text) && q-p < 60 {
 		e := q
 		for e < len(text) && e-q < 40 && (isAlnum(text[e]) || ((text[e] == '-' || text[e] == '\'') && e > q)) {
@@ -66,14 +68,20 @@ func localityAt(text string, p int) (end int, code bool) {
 		}
 		digits := hasDigit(tok)
 		r, _ := utf8.DecodeRuneInString(tok)
+		prevCode := lastCode
+		lastCode = false
 		switch {
 		case digits && allDigits(tok) && len(tok) >= 3 && len(tok) <= 7:
-			code = true
+			code, lastCode = true, true
+			firstCode = firstCode || (words == 0 && len(tok) >= 4 && len(tok) <= 5) // "10115 Berlin"
 		case digits && len(tok) <= 4 && isUpper(tok[len(tok)-1]) || digits && len(tok) <= 4 && isUpper(tok[0]):
-			code = true // "NW1", "6XE"
+			code, lastCode = true, true // "NW1", "6XE"
 		case !digits && unicode.IsUpper(r):
 		default:
-			if comma && words > 0 {
+			// A lower-case word ends the locality after a comma, and
+			// inside a sentence after a postcode ("36 Queens Gardens,
+			// Glasgow G12 8QQ from next month", "10115 Berlin from").
+			if comma && words > 0 || (firstCode || prevCode) && words > 1 && text[end] == ' ' && !digits && tok[0]-'a' < 26 {
 				return end, code
 			}
 			return p, false

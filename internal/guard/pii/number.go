@@ -142,6 +142,9 @@ func (c *cluster) tail(text string) {
 		c.bad = true
 	case b == '@' || b == '%' || b == '_':
 		c.bad = true
+	case (b == '/' || b == ':') && c.ng == 4 && c.uniformSep() == '.':
+		// "10.0.0.5:3306", "10.20.0.0/16": an IPv4 address with a port or
+		// a prefix length.
 	case (b == ',' || b == '/' || b == ':') && q+1 < len(text) && isDigit(text[q+1]):
 		c.bad = true
 	case b == '.' && q+1 < len(text) && isAlnum(text[q+1]), b == '-' && q+1 < len(text) && isDigit(text[q+1]):

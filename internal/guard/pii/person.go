@@ -7,7 +7,8 @@ import (
 
 // Person names are reported only where the text introduces one: after a
 // title (Mr., Dr.), a greeting (Dear), a sign-off (Regards,), "my name is",
-// "Name:", "I am", "called", or a relation (employee, wife). A name is one
+// "Name:", "name on card:", "I am", "called", or a relation (employee,
+// wife); or where a common given name starts it (see names.go). A name is one
 // to four capitalised words, which may carry diacritics, hyphens and
 // apostrophes (O'Brien, Jean-Luc, Szöllösy), initials (J.) and lower-case
 // particles between them (van, de).
@@ -46,6 +47,11 @@ func init() {
 		"inc", "llc", "ltd", "corp", "corporation", "gmbh", "plc", "co", "company", "group",
 		"technologies", "solutions", "research", "partners", "holdings", "bank", "university",
 		"school", "hospital", "foundation", "association", "services", "systems", "labs",
+		// departments, which ask and say things as people do
+		"finance", "payroll", "legal", "marketing", "engineering", "security", "procurement",
+		"accounting", "accounts", "compliance", "facilities", "management", "operations",
+		"recruiting", "recruitment", "benefits", "treasury", "audit", "helpdesk", "reception",
+		"purchasing", "logistics", "personnel", "leadership", "staff", "hr's",
 	} {
 		nonNames[w] = true
 		h := triggerHash(w) & 4095
@@ -103,7 +109,10 @@ func (s *scanner) nameTrigger(i, j int, role uint16) int {
 			if i >= 3 && hasPrefixFold(text, i-3, "my ") {
 				conf = 0.9
 			}
-		case hasPrefixFold(text, p, ":"), hasPrefixFold(text, p, "?"):
+		case hasPrefixFold(text, p, ":"), hasPrefixFold(text, p, "?"), hasPrefixFold(text, p, " :"):
+			if text[p] == ' ' {
+				p++
+			}
 			p++
 			conf = 0.85
 			for k := 0; k < 2 && p < len(text) && (text[p] == '\n' || text[p] == '\t' || text[p] == ' '); k++ {
@@ -111,7 +120,12 @@ func (s *scanner) nameTrigger(i, j int, role uint16) int {
 			}
 			p-- // nameAt expects one separator
 		default:
-			return j
+			// "name on card: X", "name of the employee: X"
+			q := labelTail(text, p)
+			if q < 0 {
+				return j
+			}
+			p, conf = q, 0.8
 		}
 	case roleAm:
 		if i < 2 || text[i-2:i] != "I " {
@@ -150,12 +164,15 @@ func (s *scanner) nameTrigger(i, j int, role uint16) int {
 			p++
 		}
 	case roleLabel:
-		// "Directed By:    Jane Doe", "Attn: Jane Doe"
+		// "Directed By:    Jane Doe", "Attn: Jane Doe", "Salarié : Jane Doe"
+		if p+1 < len(text) && text[p] == ' ' && text[p+1] == ':' {
+			p++
+		}
 		if p >= len(text) || text[p] != ':' {
 			return j
 		}
-		switch j - i {
-		case 2, 4: // by, to, cc, from: often an organisation
+		switch l := j - i; {
+		case l == 2, l == 4 && hasPrefixFold(text, i, "from"): // by, to, cc, from: often an organisation
 			conf = 0.55
 		}
 		p++
@@ -180,6 +197,24 @@ func (s *scanner) nameTrigger(i, j int, role uint16) int {
 	}
 	s.add(kPerson, start, end, conf)
 	return end
+}
+
+// labelTail reads a few lower-case words and a colon after "name" at p
+// ("name on card: ", "name as on the passport: ") and returns the position
+// of the separator after the colon, or -1.
+func labelTail(text string, p int) int {
+	words := 0
+	for words < 4 && p+1 < len(text) && text[p] == ' ' && text[p+1]-'a' < 26 {
+		q := p + 1
+		for q < len(text) && q-p < 14 && text[q]-'a' < 26 {
+			q++
+		}
+		p, words = q, words+1
+	}
+	if words == 0 || p+1 >= len(text) || text[p] != ':' || text[p+1] != ' ' {
+		return -1
+	}
+	return p + 1
 }
 
 func containsNL(s string) bool {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/palisade-gw/palisade/internal/guard/detect"
 )
@@ -138,6 +140,7 @@ func TestPhone(t *testing.T) {
 		{"isbn10", "0-306-40615-2", nil},
 		{"year range", "from 1990-2000", nil},
 		{"driver licence", "my driver's license number is 2270-66-1551", nil},
+		{"german compound cue", "Meine Telefonnummer ist 030 1380713.", one(TypePhone, "030 1380713")},
 		{"ip", "host 192.168.100.200", one(TypeIPAddress, "192.168.100.200")},
 	})
 }
@@ -164,6 +167,9 @@ func TestCreditCard(t *testing.T) {
 		{"mixed separators", "4111 1111-1111 1111", nil},
 		{"no issuer but called a card", "my card 9111111111111110", one(TypeCreditCard, "9111111111111110")},
 		{"card hash", "limit on my card # 2297051310616322 please", one(TypeCreditCard, "2297051310616322")},
+		{"in parentheses", "my own card (6207830252449911) for meals", one(TypeCreditCard, "6207830252449911")},
+		{"grouped in parentheses", "my own card (6515 2915 5273 9146) for meals", one(TypeCreditCard, "6515 2915 5273 9146")},
+		{"mir", "2200 0000 0000 0004", one(TypeCreditCard, "2200 0000 0000 0004")},
 	})
 }
 
@@ -215,6 +221,9 @@ func TestSSN(t *testing.T) {
 		{"area 9xx", "SSN 912-12-3456", nil},
 		{"group 00", "SSN 536-00-8812", nil},
 		{"serial 0000", "SSN 536-22-0000", nil},
+		{"spaced with cue a sentence before", "My social security number was entered wrong on my W-2. It should be 491 13 9217.",
+			one(TypeUSSSN, "491 13 9217")},
+		{"spaced bare", "the code 491 13 9217 was printed", nil},
 	})
 }
 
@@ -306,6 +315,9 @@ func TestIPAddress(t *testing.T) {
 		{"leading zero", "01.02.03.04", nil},
 		{"time", "12:30:45", nil},
 		{"cpp", "std::vector", nil},
+		{"in parentheses", "the payroll box (10.106.164.123):", one(TypeIPAddress, "10.106.164.123")},
+		{"with port", "connect to 10.20.30.40:5432 from the VPN", one(TypeIPAddress, "10.20.30.40")},
+		{"with prefix", "allow 172.16.20.0/24 on the firewall", one(TypeIPAddress, "172.16.20.0")},
 	})
 }
 
@@ -321,6 +333,10 @@ func TestDateOfBirth(t *testing.T) {
 		{"not birth", "The meeting is on 12 April 1990.", nil},
 		{"year only", "born in 1990", nil},
 		{"bad month", "DOB: 1990-13-12", nil},
+		{"german", "Mein Geburtsdatum ist 13.10.2000, im Portal", one(TypeDateOfBirth, "13.10.2000")},
+		{"german month", "geboren am 13. Oktober 2000 in Köln", one(TypeDateOfBirth, "13. Oktober 2000")},
+		{"french", "Je suis née le 3 mars 1985.", one(TypeDateOfBirth, "3 mars 1985")},
+		{"spanish", "Fecha de nacimiento: 13 de octubre de 2000", one(TypeDateOfBirth, "13 de octubre de 2000")},
 	})
 }
 
@@ -347,6 +363,11 @@ func TestAddress(t *testing.T) {
 		{"lower case street", "we saw 2 cats in the street", nil},
 		{"date", "on 21 Feb 2022 Street party", nil},
 		{"weak suffix alone", "the Top 10 Greek Islands", nil},
+		{"postcode mid-sentence", "posted to 36 Queens Gardens, Glasgow G12 8QQ from next month",
+			one(TypeAddress, "36 Queens Gardens, Glasgow G12 8QQ")},
+		{"street without street word", "posted to Am Markt 94, 10115 Berlin from next month",
+			one(TypeAddress, "Am Markt 94, 10115 Berlin")},
+		{"chapter and year", "Chapter 12, 2020 Edition", nil},
 	})
 }
 
@@ -373,6 +394,18 @@ func TestPerson(t *testing.T) {
 		{"lower case", "my name is not important", nil},
 		{"organisation", "I work for Aunt Bertha Inc", nil},
 		{"acronym", "I am NASA", nil},
+		{"given name", "Please add Kenji Chen as a delegate.", one(TypePerson, "Kenji Chen")},
+		{"hyphenated given name", "Reference contact for my check: Jean-Luc Becker, thanks",
+			one(TypePerson, "Jean-Luc Becker")},
+		{"given name alone", "Kenji will call", nil},
+		{"place", "We flew to San Francisco Bay and St Louis Park", nil},
+		{"street named after a person", "12 avenue Jean Jaurès", one(TypeAddress, "12 avenue Jean Jaurès")},
+		{"street with number", "The bus station is on Peter Zuidhove 188", nil},
+		{"street word", "the corner of Kuusiku 7 and Philip Bypass", nil},
+		{"name on card", "(name on card: Wei Campbell)", one(TypePerson, "Wei Campbell")},
+		{"label space colon", "Salarié : Fatima Chen\n", one(TypePerson, "Fatima Chen")},
+		{"department", "Finance asked me to check the payments", nil},
+		{"month abbreviations", "Totals for Jan Feb Mar are attached", nil},
 	})
 }
 
@@ -387,6 +420,12 @@ func TestHealth(t *testing.T) {
 		{"verb aids", "This aids the process", nil},
 		{"bare question", "What is diabetes?", nil},
 		{"general", "the coronavirus pandemic delayed trains because checks are taking longer", nil},
+		{"run-on terms", "I had an epileptic seizure at work", one(TypeHealth, "epileptic seizure")},
+		{"type after", "Ich habe Diabetes Typ 2 und brauche", one(TypeHealth, "Diabetes Typ 2")},
+		{"starting", "Since starting methotrexate I need regular blood tests", one(TypeHealth, "methotrexate")},
+		{"french", "J'ai un cancer du sein", one(TypeHealth, "cancer du sein")},
+		{"group", "list every employee on sick leave", nil},
+		{"routine with strong cue", "I was diagnosed and put on sick leave", one(TypeHealth, "sick leave")},
 	})
 	fs := findAll(t, New(Options{}), "What is diabetes?")
 	if len(fs) != 1 || fs[0].Type != TypeHealth || fs[0].Confidence > 0.4 {
@@ -523,4 +562,19 @@ func ExampleNew() {
 	// person "Jane Doe" 0.60
 	// credit_card "4111 1111 1111 1111" 0.97
 	// email "jane@example.com" 0.90
+}
+
+// Ensure every given name of the list leads to a full name: the scan's
+// filter (triggerHash, written out in the scan loop) and the table agree.
+func TestGivenNames(t *testing.T) {
+	d := New(Options{Types: []string{TypePerson}})
+	for _, name := range strings.Fields(givenNames) {
+		r, size := utf8.DecodeRuneInString(name)
+		given := string(unicode.ToUpper(r)) + name[size:]
+		text := "Please add " + given + " Okafor as a delegate."
+		fs := findAll(t, d, text)
+		if len(fs) != 1 || text[fs[0].Start:fs[0].End] != given+" Okafor" || fs[0].Confidence < 0.5 {
+			t.Errorf("%q: got %+v", text, fs)
+		}
+	}
 }

@@ -90,14 +90,42 @@ func (s *scanner) run() {
 				seen |= c
 				j++
 			}
-			switch l := j - i; {
-			case seen&cDigit != 0:
+			l := j - i
+			if seen&cDigit != 0 {
 				i = s.alnum(i, j)
-			case l <= maxTrigger && (maybeTrigger(text[i:j]) || l == 1 && text[i] == 'I' || (j < n &&
-				(l == 2 && text[j] == ' ' && isUpper(text[i]) && isUpper(text[i+1]) || text[j] == ':'))):
-				i = s.word(i, j)
-			case j < n && text[j] == ' ':
-				i = j + 1 // the space after a word needs no look
+				continue
+			}
+			if l > maxTrigger {
+				i = j
+				continue
+			}
+			// The trigger filter, and for a capitalised word the filter
+			// of given names, hashed once: triggerHash, written out since
+			// the compiler does not inline into a function this large.
+			w := text[i:j]
+			hw := uint32(w[0]) | uint32(w[l>>1])<<8 | uint32(w[l-1])<<16 | uint32(l)<<24
+			h := ((hw | 0x202020) * 0x9E3779B1) >> 16
+			bit := uint64(1) << (h & 63)
+			// Both filters in one test without a branch on the case of
+			// the word: capital is all ones for a word that starts with a
+			// capital, else zero.
+			capital := uint64(k & (cUpper | cHigh))
+			capital = -((capital | -capital) >> 63)
+			tb := triggerBits[h>>6]
+			trig := tb&bit != 0
+			switch {
+			case (tb|givenBits[h>>6]&capital)&bit != 0 || l == 1 && text[i] == 'I':
+				i = s.word(i, j, trig)
+			case j >= n:
+				i = j
+			case text[j] == ' ':
+				if l == 2 && isUpper(text[i]) && isUpper(text[i+1]) || j+1 < n && text[j+1] == ':' {
+					i = s.word(i, j, trig) // "AB 12 34 56 C", "Salarié :"
+				} else {
+					i = j + 1 // the space after a word needs no look
+				}
+			case text[j] == ':': // "Name:", "By:"
+				i = s.word(i, j, trig)
 			default:
 				i = j
 			}

@@ -35,7 +35,7 @@ func Luhn(digits string) bool {
 // CardValid reports whether s is a payment card number: 12 to 19 digits
 // (spaces and dashes ignored) that pass Luhn, in the range of a known
 // issuer (Visa, Mastercard, American Express, Discover, JCB, Diners Club,
-// UnionPay, Maestro) and of a length that issuer uses.
+// UnionPay, Maestro, Mir) and of a length that issuer uses.
 func CardValid(s string) bool {
 	var buf [19]byte
 	n := 0

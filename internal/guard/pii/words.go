@@ -50,7 +50,7 @@ var (
 // maybeTrigger reports whether the word w (1 to maxTrigger bytes) may be a
 // trigger. It hashes the first, middle and last bytes and the length, with
 // the ASCII case bit set so that letters hash the same in either case, and
-// tests one bit of the filter; false positives are settled by the map.
+// tests one bit of the filter; false positives are settled by the table.
 func maybeTrigger(w string) bool {
 	h := triggerHash(w)
 	return triggerBits[h>>6]&(1<<(h&63)) != 0
@@ -117,7 +117,13 @@ func init() {
 	}
 	for _, w := range []string{"by", "attn", "attention", "author", "from", "to", "cc", "patient",
 		"employee", "contact", "customer", "signed", "recipient", "sender", "owner", "holder",
-		"cardholder", "name"} {
+		"cardholder", "name", "manager", "supervisor", "requester", "approver", "assignee",
+		"beneficiary", "dependent", "dependant", "spouse", "referee",
+		// German, French, Spanish, Italian, Dutch
+		"mitarbeiter", "mitarbeiterin", "arbeitnehmer", "arbeitnehmerin", "inhaber", "kontoinhaber",
+		"vorname", "nachname", "salarié", "salariée", "employé", "employée", "titulaire", "nom",
+		"prénom", "bénéficiaire", "empleado", "empleada", "nombre", "apellidos", "titular",
+		"dipendente", "nome", "cognome", "medewerker", "naam"} {
 		labels[w] = true
 		h := triggerHash(w) & 4095
 		labelBits[h>>6] |= 1 << (h & 63)
@@ -125,7 +131,9 @@ func init() {
 	for _, w := range []string{"lives", "said", "says", "wrote", "works", "asked", "replied"} {
 		addTrigger(w, roleBefore)
 	}
-	for _, w := range []string{"born", "birth", "dob", "birthday", "birthdate", "d", "geboren", "geb"} {
+	for _, w := range []string{"born", "birth", "dob", "birthday", "birthdate", "d", "geboren", "geb",
+		"geburtsdatum", "geburtstag", "naissance", "né", "née", "nacimiento", "nacido", "nacida", "nascita",
+		"geboortedatum", "födelsedatum", "född", "fødselsdato", "født", "syntymäaika"} {
 		addTrigger(w, roleDOB)
 	}
 	loadHealth()
@@ -134,15 +142,15 @@ func init() {
 }
 
 // word handles a word text[i:j] of letters only, and returns where the scan
-// resumes.
-func (s *scanner) word(i, j int) int {
+// resumes. trig says whether the word passed the trigger filter.
+func (s *scanner) word(i, j int, trig bool) int {
 	text := s.text
 	l := j - i
 	if l > maxTrigger {
 		return j
 	}
-	if j < len(text) && text[j] == ':' {
-		if l <= 4 && hexColon(text, i) {
+	if j < len(text) && (text[j] == ':' || text[j] == ' ' && j+1 < len(text) && text[j+1] == ':') {
+		if l <= 4 && text[j] == ':' && hexColon(text, i) {
 			if e := s.ipv6(i); e > 0 {
 				return e
 			}
@@ -158,20 +166,18 @@ func (s *scanner) word(i, j int) int {
 	if l == 1 && text[i] == 'I' && s.d.on(kPerson) {
 		return s.iAm(j)
 	}
-	if !maybeTrigger(text[i:j]) {
-		if l == 2 && j+1 < len(text) && text[j] == ' ' && isDigit(text[j+1]) && s.d.on(kNINO) {
-			if e := s.ninoSpaced(i); e > 0 {
-				return e
-			}
-		}
-		return j
+	var t *trigger
+	if trig {
+		t, _ = triggerTab.get(text[i:j])
 	}
-	t, _ := triggerTab.get(text[i:j])
 	if t == nil {
 		if l == 2 && j+1 < len(text) && text[j] == ' ' && isDigit(text[j+1]) && s.d.on(kNINO) {
 			if e := s.ninoSpaced(i); e > 0 {
 				return e
 			}
+		}
+		if class[text[i]]&(cUpper|cHigh) != 0 && s.d.on(kPerson) && isGiven(text[i:j]) {
+			return s.givenName(i, j)
 		}
 		return j
 	}
@@ -188,6 +194,9 @@ func (s *scanner) word(i, j int) int {
 				end = max(end, s.nameTrigger(i, j, r))
 			}
 		}
+	}
+	if end == j && class[text[i]]&(cUpper|cHigh) != 0 && s.d.on(kPerson) && isGiven(text[i:j]) {
+		end = s.givenName(i, j)
 	}
 	return end
 }

@@ -197,7 +197,7 @@ func (s *state) value(v, ks, ke int, kind keyKind, aws, strong, colon, isFlag bo
 		return
 	}
 	if placeholder(val, key) || (quoted && !utf8.ValidString(val)) ||
-		(!quoted && codeReference(val)) {
+		(!quoted && codeReference(val) && !(kind == kindPass && adoContext(t, ks))) {
 		return
 	}
 	if colon && !quoted && strong && proseAfter(t, ve) {

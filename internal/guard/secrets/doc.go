@@ -2,6 +2,10 @@
 // private keys, JWTs, connection strings with passwords, and passwords or
 // random-looking values assigned to secret-sounding names.
 //
+// Passwords and secrets are also found where a sentence states them ("my
+// password is …", "the API token 04b5…", "Passwort lautet …"): the name,
+// then the value, at once or after a linking word or a colon.
+//
 // Each rule reports its own finding type (see Rules), all in category
 // detect.Secret. Rules use the structure real credentials carry: fixed
 // prefixes and lengths, CRC32 checksums in GitHub and npm tokens, a decodable

@@ -34,6 +34,7 @@ const (
 	hURL
 	hAssign
 	hFlag
+	hProse
 	numHandlers
 )
 
@@ -42,6 +43,7 @@ type keyword struct {
 	lit    string // lower case when fold is set
 	fold   bool   // match ASCII letters in either case
 	h      handler
+	at     int // if set, 1 + the index of the anchor byte, chosen by hand
 	anchor int // index in lit of the byte the scan looks for
 	// near is the offset from the anchor (-1 or +1) of a second byte that
 	// is compared before the whole keyword, and nearByte its value; near
@@ -81,6 +83,12 @@ var keywords = []keyword{
 	{lit: "://", h: hURL},
 	{lit: "=", h: hAssign}, {lit: ":", h: hAssign},
 	{lit: "--", h: hFlag},
+	// Names of the prose rule, anchored on bytes that are already anchors
+	// or rare in prose: 'w' rather than 'p' or 's', '_' for "_secret".
+	// "passw" stands for password, passwort and passwd.
+	{lit: "passw", fold: true, h: hProse, at: 5}, {lit: "contraseña", fold: true, h: hProse, at: 10},
+	{lit: "_secret", fold: true, h: hProse, at: 1}, {lit: "token", fold: true, h: hProse},
+	{lit: "key", fold: true, h: hProse},
 }
 
 // handlerRules lists the rules each handler can report, so that a handler
@@ -105,6 +113,7 @@ var handlerRules = [numHandlers][]ruleID{
 	hURL:            {ruleConnectionString},
 	hAssign:         {rulePassword, ruleGenericSecret, ruleAWSSecretKey, ruleConnectionString},
 	hFlag:           {rulePassword, ruleGenericSecret},
+	hProse:          {rulePassword, ruleGenericSecret, ruleAWSSecretKey},
 }
 
 // matcher finds keyword occurrences.
@@ -140,6 +149,9 @@ func newMatcher(want func(handler) bool) *matcher {
 	}
 	for _, k := range wanted {
 		k.anchor = pickAnchor(k, &shared)
+		if k.at > 0 {
+			k.anchor = k.at - 1
+		}
 		switch {
 		case len(k.lit) == 1:
 		case k.anchor > 0:

@@ -46,7 +46,7 @@ func (s *state) privateKey(st int) {
 		conf = 0.7
 	}
 	if strings.Contains(body, "...") || strings.Contains(body, "…") ||
-		containsFold(body, "example") || containsFold(body, "xxxx") {
+		containsFold(body, "example") || containsFold(body, "xxxx") || pemPlaceholder(body) {
 		conf = confExample
 	}
 	s.last[rulePrivateKey] = en
@@ -126,4 +126,43 @@ func (s *state) serviceAccount(st, en int) bool {
 	}
 	j := s.saMark.next(s.text, "gserviceaccount", en)
 	return j >= 0 && j-en <= 8<<10
+}
+
+// pemPlaceholderWords mark a short PEM body that stands in for a key.
+var pemPlaceholderWords = []string{"redacted", "removed", "truncated", "omitted", "snip", "your",
+	"here", "paste", "insert", "placeholder", "dummy", "sample", "contents"}
+
+// pemPlaceholder reports whether a PEM body is text standing in for key
+// material ("<paste your key here>", "[REDACTED]", "(key removed)"): a line
+// that holds something else than base64 and spaces (a key pasted with its
+// line breaks turned into spaces is still a key), or, in a body too short
+// to be a key, a placeholder word. Header lines of encrypted keys
+// ("Proc-Type: 4,ENCRYPTED") are passed over.
+func pemPlaceholder(body string) bool {
+	if base64Chars(body) < 64 {
+		for _, w := range pemPlaceholderWords {
+			if containsFold(body, w) {
+				return true
+			}
+		}
+	}
+	for p := 0; p < len(body); {
+		// The next line, ended by a newline or an escaped \n.
+		e := p
+		for e < len(body) && body[e] != '\n' && (body[e] != '\\' || e+1 == len(body) || body[e+1] != 'n') {
+			e++
+		}
+		line := strings.Trim(body[p:e], " \t\r")
+		if line != "" && !strings.Contains(line, ": ") {
+			for i := 0; i < len(line); i++ {
+				if !is(line[i], cBase64) && line[i] != '=' && line[i] != ' ' && line[i] != '\t' {
+					return true
+				}
+			}
+		}
+		if p = e + 1; e < len(body) && body[e] == '\\' {
+			p++
+		}
+	}
+	return false
 }

@@ -211,6 +211,8 @@ func (s *state) hit(h handler, st int) {
 		s.assignment(st)
 	case hFlag:
 		s.flag(st)
+	case hProse:
+		s.prose(st)
 	}
 }
 

@@ -156,6 +156,11 @@ func TestPrivateKeys(t *testing.T) {
 			[]want{w("private_key", "-----BEGIN RSA PRIVATE KEY-----", 0.5, 0.5)}},
 		{"placeholder body", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg...\n-----END PRIVATE KEY-----",
 			[]want{w("private_key", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg...\n-----END PRIVATE KEY-----", 0, 0.3)}},
+		{"redacted body", "-----BEGIN PRIVATE KEY-----\n[REDACTED]\n-----END PRIVATE KEY-----",
+			[]want{w("private_key", "-----BEGIN PRIVATE KEY-----\n[REDACTED]\n-----END PRIVATE KEY-----", 0, 0.3)}},
+		{"paste here body", "-----BEGIN OPENSSH PRIVATE KEY-----\npaste your key here\n-----END OPENSSH PRIVATE KEY-----",
+			[]want{w("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\npaste your key here\n-----END OPENSSH PRIVATE KEY-----", 0, 0.3)}},
+		{"flattened key", strings.ReplaceAll(pkcs8, "\n", " "), []want{w("private_key", strings.ReplaceAll(pkcs8, "\n", " "), 0.95, 0.95)}},
 		{"service account", sa1, []want{w("gcp_service_account", jsonKey, 0.95, 0.95)}},
 		{"service account by client email", sa2, []want{w("gcp_service_account", jsonKey2, 0.95, 0.95)}},
 		{"json key without service account", `{"private_key": "` + jsonKey + `"}`, []want{w("private_key", jsonKey, 0.95, 0.95)}},
@@ -197,6 +202,8 @@ func TestConnectionStrings(t *testing.T) {
 			[]want{w("connection_string", "Pa55w0rd!2024", 0.8, 0.8)}},
 		{"odbc pwd", "Driver={ODBC Driver 18};Server=db1;Database=hr;Uid=hr_app;Pwd=q8Z!kd93Lm;",
 			[]want{w("connection_string", "q8Z!kd93Lm", 0.8, 0.8)}},
+		{"ado password with dots", "Server=tcp:hr1.database.windows.net,1433;User ID=hr;Password=WmdnYGNngiKE.D..IU;Encrypt=True;",
+			[]want{w("connection_string", "WmdnYGNngiKE.D..IU", 0.8, 0.8)}},
 		{"placeholder password", "postgres://user:password@localhost:5432/db", []want{w("connection_string", "password", 0, 0.3)}},
 		{"template password", "postgres://app:${DB_PASSWORD}@db/app", nil},
 		{"no credentials", "postgres://localhost/db", nil},
@@ -223,6 +230,37 @@ func TestPasswords(t *testing.T) {
 			[]want{w("password", "Summer2024!", 0.5, 0.5)}},
 		{"secret literal", `client_secret = "Fz8!kq2Lp"`, []want{w("password", "Fz8!kq2Lp", 0.5, 0.5)}},
 		{"escaped json", `{\"password\": \"N0tS0S3cret\"}`, []want{w("password", "N0tS0S3cret", 0.8, 0.8)}},
+	})
+}
+
+// Ensure passwords and secrets written in sentences are found, and
+// sentences that only mention them are not.
+func TestProse(t *testing.T) {
+	g := newGen(14)
+	r32, hex40 := g.str(alnum, 32), g.str(hexLower, 40)
+	run(t, []tcase{
+		{"is", "My Workday password is QS3ahBr20yVO and it still says invalid.", []want{w("password", "QS3ahBr20yVO", 0.7, 0.8)}},
+		{"words then colon", "Temp password for the new starter laptop: T5MQRaPQOxOd9nn (please change it)",
+			[]want{w("password", "T5MQRaPQOxOd9nn", 0.7, 0.8)}},
+		{"german", "Mein neues Passwort lautet thistle-harbour-52!, funktioniert aber nicht.",
+			[]want{w("password", "thistle-harbour-52!", 0.7, 0.8)}},
+		{"spanish", "Mi contraseña es Nube!2024x", []want{w("password", "Nube!2024x", 0.6, 0.8)}},
+		{"directly after", "user svc-hr, password Cobalt%602Orb, API key " + r32 + ".",
+			[]want{w("password", "Cobalt%602Orb", 0.6, 0.6), w("generic_secret", r32, 0.55, 0.8)}},
+		{"identifier is", "The API client_secret is " + r32 + ", rotate it?", []want{w("generic_secret", r32, 0.55, 0.8)}},
+		{"api token", "uses the API token " + hex40 + "; regenerate it", []want{w("generic_secret", hex40, 0.55, 0.8)}},
+		{"is now", "the password is now Blue-Fox-77 for everyone", []want{w("password", "Blue-Fox-77", 0.6, 0.8)}},
+		{"word", "my password is hunter and it works", nil},
+		{"expired", "My password expired on 12.03.2024, can you reset it?", nil},
+		{"too long", "The password is too long for the form.", nil},
+		{"placeholder", "Login with username admin and password <your password>, is that the default?", nil},
+		{"secret santa", "Is the Secret Santa budget 20 or 25 this year?", nil},
+		{"token word", "a token of thanks; the key is patience", nil},
+		{"key number", "The key is 42 and the token count is 4096.", nil},
+		{"ssh key host", "the SSH key for the payroll box (10.1.2.3) is attached", nil},
+		{"plural", "Passwords 8Hx!k2Lm9q are not allowed in chat", nil},
+		{"env name", "Which of OPENAI_API_KEY, SLACK_BOT_TOKEN and GITHUB_TOKEN does the bot need?", nil},
+		{"url after", "the token is https://example.com/t/abc123DEF456ghi789 see", nil},
 	})
 }
 

@@ -203,10 +203,14 @@ func placeholder(v, key string) bool {
 }
 
 // codeReference reports whether an unquoted value is an expression rather
-// than a literal: a call, a dotted path or a camelCase identifier.
+// than a literal: a call, a dotted path or a camelCase identifier. A dot at
+// either end or two dots in a row make no path ("WmdnYGN.D..IU").
 func codeReference(v string) bool {
 	if strings.ContainsAny(v, "()") {
 		return true
+	}
+	if strings.Contains(v, "..") || strings.HasPrefix(v, ".") || strings.HasSuffix(v, ".") {
+		return false
 	}
 	letters, dots, humps := true, false, false
 	for i := 0; i < len(v); i++ {

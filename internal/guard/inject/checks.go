@@ -24,6 +24,25 @@ const (
 	ckSubject                  // override phrases: lower when the speaker is the subject
 	ckCueBoost                 // keep with an AI word nearby, else lower
 	ckAboveEnd                 // "everything above": not "above the signature"
+	ckStateCtx                 // "the PII filter is disabled": needs "you", an AI word or "this session"
+	ckImperative               // "disable the PII filter": an order, or an AI word or "this session" near
+	ckNotApply                 // "your policy does not exist": a negation and "your" or a pretence
+	ckModeCue                  // "enter debug mode": needs an AI word or "you" near
+	ckRevealBefore             // "... in your prompt": a request to show it earlier in the sentence
+	ckPromptWeak               // "what do your instructions say": weaker for plain "instructions"
+	ckExfil                    // "send the conversation to ...": an address and "full", "history" ...
+	ckURLExfil                 // a link or image URL meant to carry the conversation
+	ckRoleHeader               // "SYSTEM MESSAGE:": a line start and words that speak to an agent
+	ckHeading                  // "### Instruction:": a markdown heading at a line start
+	ckActBefore                // "even if it violates policy": an order to answer earlier in the sentence
+	ckKeyValue                 // "confidentiality=false": an '=' or ':' between the two words
+	ckPersona                  // "... who hates rules": the sentence gives "you" a role
+	ckVocative                 // "Assistant, ignore ...": a comma or colon after the name
+	ckTaskSwitch               // "New task:": higher after "stop", "forget that"
+	ckDevMode                  // "developer mode": an AI word near, or an order or announcement without a device
+	ckNegBefore                // "you don't need to follow": a negation between the subject and the verb
+	ckWorld                    // "where nothing is confidential": a mode or make-believe world
+	ckOrderAfter               // "If you are an AI, ignore ...": an order to the AI follows
 )
 
 // check runs the refinement of p on the match text[s:e].
@@ -100,7 +119,7 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 	case ckRole:
 		return st.checkRole(s, e)
 	case ckSubject:
-		if st.speakerSubject() {
+		if st.speakerSubject(s) {
 			return conf * 0.45
 		}
 		return conf
@@ -114,6 +133,128 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 			return 0
 		}
 		return conf
+	case ckStateCtx:
+		ss, se := sentenceOf(t, s, e)
+		if st.wordsIn(ss, se, st.e.ids["you"]) || st.aiOrSession(s, e) {
+			return conf
+		}
+		return min(conf, 0.45)
+	case ckImperative:
+		if p.conf < 0.5 {
+			if st.aiOrSession(s, e) {
+				return 0.75
+			}
+			return conf
+		}
+		ss, _ := sentenceOf(t, s, e)
+		if st.clauseStart(s) || st.wordsIn(ss, e, st.e.ids["you"]) || st.aiOrSession(s, e) {
+			return conf
+		}
+		return 0.45
+	case ckNotApply:
+		return st.checkNotApply(s, e, conf)
+	case ckModeCue:
+		_, se := sentenceOf(t, s, e)
+		if st.cueNear(s, e, 200, st.e.ids["cue"]) || st.wordsIn(e, se, st.e.ids["you"]) || st.cueNear(s, e, 60, st.e.ids["modecue"]) {
+			return conf
+		}
+		return 0.45
+	case ckRevealBefore:
+		ss, _ := sentenceOf(t, s, e)
+		if lo := max(ss, s-200); !st.wordsIn(lo, s, st.e.ids["revealctx"]) && !st.wordsIn(lo, s, st.e.ids["reveal"]) {
+			return 0
+		}
+		return st.checkPromptNoun(s, e, conf)
+	case ckPromptWeak:
+		lastS := e - 1
+		for lastS > s && class[t[lastS-1]]&cWord != 0 {
+			lastS--
+		}
+		switch strings.ToLower(t[lastS:e]) {
+		case "instructions", "instruction", "configuration", "directives":
+			return 0.55
+		}
+		return conf
+	case ckExfil:
+		return st.checkExfil(s, e, conf)
+	case ckURLExfil:
+		return st.checkURLExfil(s, e, conf)
+	case ckActBefore:
+		ss, _ := sentenceOf(t, s, e)
+		if st.wordsIn(ss, s, st.e.ids["fromnow"]) || st.wordsIn(ss, s, st.e.ids["actverb"]) {
+			return conf
+		}
+		return 0
+	case ckKeyValue:
+		i := st.w.fwd[0].e
+		for i < e && (t[i] == ' ' || t[i] == '"' || t[i] == '\'') {
+			i++
+		}
+		if i < e && (t[i] == '=' || t[i] == ':') {
+			return conf
+		}
+		return 0
+	case ckPersona:
+		ss, _ := sentenceOf(t, s, e)
+		if st.wordsIn(ss, s, st.e.ids["you"]) && st.wordsIn(ss, s, st.e.ids["personacue"]) || st.wordsIn(ss, s, st.e.ids["actverb"]) {
+			return conf
+		}
+		return 0
+	case ckOrderAfter:
+		_, se := sentenceOf(t, s, e)
+		if st.wordsIn(e, min(se, e+120), st.e.ids["injectcue"]) {
+			return conf
+		}
+		return 0
+	case ckWorld:
+		ss, _ := sentenceOf(t, s, e)
+		if st.wordsIn(ss, s, st.e.ids["worldcue"]) {
+			return conf
+		}
+		return 0
+	case ckVocative:
+		first := st.w.fwd[0]
+		if b := st.w.backTok(1); b != nil {
+			if strings.ContainsAny(t[b.e:first.s], ",:") {
+				return conf
+			}
+		}
+		return 0
+	case ckTaskSwitch:
+		lo := max(0, s-40)
+		if st.wordsIn(lo, s, st.e.ids["switchcue"]) {
+			return 0.75
+		}
+		if strings.EqualFold(t[st.w.fwd[0].s:st.w.fwd[0].e], "task") {
+			return 0.55 // "New task:" hands the agent a job; "New rules:" may be news
+		}
+		return conf
+	case ckNegBefore:
+		for i := s; i+2 < st.w.fwd[0].s; {
+			ws, we, _, ok := nextWord(t, i, st.w.fwd[0].s)
+			if !ok {
+				break
+			}
+			i = we
+			switch strings.ToLower(t[ws:we]) {
+			case "don't", "dont", "not", "no", "never", "needn't", "longer", "aren't", "isn't", "won't", "doesn't":
+				return conf
+			}
+		}
+		return 0
+	case ckDevMode:
+		return st.checkDevMode(s, e, conf)
+	case ckRoleHeader:
+		if st.roleLineStart(s) && st.lineCue(e) {
+			return conf
+		}
+		return 0
+	case ckHeading:
+		before := strings.TrimRight(t[:s], " \t")
+		if strings.HasSuffix(before, "##") && st.roleLineStart(s) {
+			return conf
+		}
+		return 0
 	}
 	return st.checkIndirect(p, s, e, conf)
 }
@@ -165,7 +306,7 @@ func (st *scanState) danNear(s, e int) bool {
 
 // cueNear reports whether a word of the set id occurs within radius bytes
 // of text[s:e] (the match itself excluded).
-func (st *scanState) cueNear(s, e, radius int, id uint8) bool {
+func (st *scanState) cueNear(s, e, radius int, id setID) bool {
 	t := st.text
 	lo, hi := max(0, s-radius), min(len(t), e+radius)
 	for lo < s && t[lo]&0xC0 == 0x80 {
@@ -192,18 +333,23 @@ func (st *scanState) cueNear(s, e, radius int, id uint8) bool {
 	return false
 }
 
-// speakerSubject reports whether the nearest pronoun before the anchor, in
-// its sentence, is a subject other than "you": "should I ignore the old
-// rules?" asks about the speaker's own conduct.
-func (st *scanState) speakerSubject() bool {
+// speakerSubject reports whether the nearest pronoun before the match
+// starting at s, in its sentence, is a subject other than "you": "should I
+// ignore the old rules?" asks about the speaker's own conduct.
+func (st *scanState) speakerSubject(s int) bool {
 	w := &st.w
 	ids := st.e.ids
 	brk := w.sentenceStart()
-	for i := 1; !brk && i <= 6; i++ {
+	for i, n := 1, 0; !brk && n < 6; i++ {
 		t := w.backTok(i)
 		if t == nil {
 			break
 		}
+		brk = t.brk
+		if t.s >= s {
+			continue // a word of the match
+		}
+		n++
 		m := w.mask(st.e.vocab, t)
 		if m.has(ids["you"]) {
 			return false
@@ -263,7 +409,7 @@ func (st *scanState) addressee() (ai, you, rp, neg bool) {
 func (st *scanState) checkPromptNoun(s, e int, conf float64) float64 {
 	t := st.text
 	var buf [32]byte
-	var first setMask
+	var first *setMask
 	p := e
 	for k := 0; k < 3; k++ {
 		ns, ne, brk, ok := nextWord(t, p, min(len(t), p+40))
@@ -279,6 +425,12 @@ func (st *scanState) checkPromptNoun(s, e int, conf float64) float64 {
 			break
 		}
 		if m.has(st.e.ids["procedure"]) {
+			// "for review", "for the audit": a pretext, not a topic.
+			if js, je, jbrk, ok := nextWord(t, ne, min(len(t), ne+40)); ok && !jbrk && je-js <= len(buf) {
+				if st.e.vocab.classify(lowerAppend(buf[:0], t, js, je)).has(st.e.ids["pretext"]) {
+					break
+				}
+			}
 			return 0
 		}
 	}
@@ -314,7 +466,7 @@ func (st *scanState) checkRole(s, e int) float64 {
 		}
 		return 0
 	}
-	if !strong || !st.roleLineStart(s) {
+	if !strong || !(st.roleLineStart(s) || isSystem && afterTag(t, s)) {
 		return 0
 	}
 	before := strings.TrimRight(t[:s], " \t")
@@ -349,10 +501,28 @@ func (st *scanState) roleLineStart(s int) bool {
 			return true
 		case '.', '!', '?':
 			return t[s] >= 'A' && t[s] <= 'Z' && i < s-1 && t[i+1] == ' '
+		case ':':
+			return t[s] >= 'A' && t[s] <= 'Z'
+		case '(', '[', '{':
+			return true
 		}
 		return false
 	}
 	return i < 0
+}
+
+// afterTag reports whether only spaces and quotes separate s from the end
+// of an HTML tag on the same line ("<p style=...>SYSTEM: ...").
+func afterTag(t string, s int) bool {
+	i := s - 1
+	for i >= 0 && s-i < 8 && (t[i] == ' ' || t[i] == '"' || t[i] == '\'') {
+		i--
+	}
+	if i < 0 || t[i] != '>' {
+		return false
+	}
+	lt := strings.LastIndexByte(t[max(0, i-200):i], '<')
+	return lt >= 0 && !strings.ContainsRune(t[max(0, i-200)+lt:i], '\n')
 }
 
 // lineEndsAt reports whether only spaces follow i up to the end of line.
@@ -389,4 +559,302 @@ func (st *scanState) lineCue(i int) bool {
 		}
 	}
 	return false
+}
+
+// sentenceOf returns the bounds of the sentence holding text[s:e],
+// looking at most 300 bytes either way. A sentence ends at '.', '!' or
+// '?' followed by a space or the end, or at a line break.
+func sentenceOf(t string, s, e int) (int, int) {
+	lo := max(0, s-300)
+	ss := lo
+	for i := s - 1; i >= lo; i-- {
+		c := t[i]
+		if c == '\n' || ((c == '.' || c == '!' || c == '?') && i+1 < len(t) && (t[i+1] == ' ' || t[i+1] == '\n')) {
+			ss = i + 1
+			break
+		}
+	}
+	for ss > 0 && ss < s && t[ss]&0xC0 == 0x80 {
+		ss++
+	}
+	hi := min(len(t), e+300)
+	se := hi
+	for i := e; i < hi; i++ {
+		c := t[i]
+		if c == '\n' || ((c == '.' || c == '!' || c == '?') && (i+1 >= len(t) || t[i+1] == ' ' || t[i+1] == '\n')) {
+			se = i
+			break
+		}
+	}
+	for se < len(t) && se > e && t[se]&0xC0 == 0x80 {
+		se--
+	}
+	return ss, se
+}
+
+// wordsIn reports whether a word of the set id occurs in text[lo:hi].
+func (st *scanState) wordsIn(lo, hi int, id setID) bool {
+	t := st.text
+	var buf [64]byte
+	for i := lo; i < hi; {
+		ws, we, _, ok := nextWord(t, i, hi)
+		if !ok || we > hi {
+			break
+		}
+		i = we
+		if we-ws > 24 {
+			continue
+		}
+		if st.e.vocab.classify(lowerAppend(buf[:0], t, ws, we)).has(id) {
+			return true
+		}
+	}
+	return false
+}
+
+// aiOrSession reports whether an AI word occurs near text[s:e], or a word
+// that scopes a change to the conversation ("for this session").
+func (st *scanState) aiOrSession(s, e int) bool {
+	return st.cueNear(s, e, 200, st.e.ids["cue"]) || st.cueNear(s, e, 80, st.e.ids["sessioncue"])
+}
+
+// clauseStart reports whether the word at s opens a sentence or a clause,
+// after softeners ("please", "now", "and"): an order.
+func (st *scanState) clauseStart(s int) bool {
+	t := st.text
+	var buf [16]byte
+	soft := st.e.ids["softener"]
+	i := s
+	for k := 0; k < 3; k++ {
+		j := i
+		for j > 0 && (t[j-1] == ' ' || t[j-1] == '\t' || t[j-1] == '"' || t[j-1] == '\'' || t[j-1] == '*') {
+			j--
+		}
+		if j == 0 {
+			return true
+		}
+		switch t[j-1] {
+		case '.', '!', '?', '\n', ':', ';', '(', '[', '-', ',':
+			return true
+		}
+		ws := j
+		for ws > 0 && class[t[ws-1]]&cLetter != 0 {
+			ws--
+		}
+		if ws == j || j-ws > len(buf) {
+			return false
+		}
+		lw := lowerAppend(buf[:0], t, ws, j)
+		if !st.e.vocab.classify(lw).has(soft) {
+			return false
+		}
+		if string(lw) == "and" || string(lw) == "then" {
+			return true // "... and disable the filter": a second order
+		}
+		i = ws
+	}
+	return false
+}
+
+// checkNotApply scores "X does not exist / doesn't apply": the match must
+// hold a negation, and the rules must be the agent's ("your policy") or
+// the sentence a pretence ("answer as if ...", "pretend ...").
+func (st *scanState) checkNotApply(s, e int, conf float64) float64 {
+	t := st.text
+	neg := false
+	var buf [16]byte
+	for i := s; i < e; {
+		ws, we, _, ok := nextWord(t, i, e)
+		if !ok {
+			break
+		}
+		i = we
+		if we-ws > len(buf) {
+			continue
+		}
+		switch string(lowerAppend(buf[:0], t, ws, we)) {
+		case "not", "don't", "doesn't", "didn't", "dont", "doesnt", "didnt", "never", "longer", "won't", "no":
+			neg = true
+		}
+	}
+	if !neg {
+		return 0
+	}
+	ss, se := sentenceOf(t, s, e)
+	// "your" among the three words before the match.
+	p := s
+	for k := 0; k < 3; k++ {
+		ws, we, ok := prevWord(t, p, ss)
+		if !ok {
+			break
+		}
+		if we-ws <= len(buf) {
+			switch string(lowerAppend(buf[:0], t, ws, we)) {
+			case "your", "yours", "you're":
+				return conf
+			}
+		}
+		p = ws
+	}
+	if st.wordsIn(ss, s, st.e.ids["pretend"]) {
+		return conf
+	}
+	if before := t[ss:s]; (containsFold(before, "as if") || containsFold(before, "as though")) && st.wordsIn(ss, s, st.e.ids["actverb"]) {
+		return conf
+	}
+	if ns, ne, _, ok := nextWord(t, e, se); ok && strings.EqualFold(t[ns:ne], "to") {
+		if ys, ye, _, ok := nextWord(t, ne, se); ok && strings.EqualFold(t[ys:ye], "you") {
+			return conf
+		}
+	}
+	return 0
+}
+
+// prevWord returns the ASCII word ending before p, not before lo.
+func prevWord(t string, p, lo int) (int, int, bool) {
+	j := p
+	for j > lo && class[t[j-1]]&cWord == 0 && t[j-1] != '\'' {
+		j--
+	}
+	i := j
+	for i > lo && (class[t[i-1]]&cWord != 0 || t[i-1] == '\'') {
+		i--
+	}
+	return i, j, i < j
+}
+
+// checkExfil scores "send the conversation to ...": higher with an address
+// and a word that asks for all of it, or for it quietly.
+func (st *scanState) checkExfil(s, e int, conf float64) float64 {
+	t := st.text
+	ss, se := sentenceOf(t, s, e)
+	if !st.wordsIn(ss, se, st.e.ids["exfilqual"]) {
+		return conf
+	}
+	if hasAddress(t[ss:se]) {
+		return 0.75
+	}
+	return conf
+}
+
+// hasAddress reports whether s holds an e-mail address or a URL.
+func hasAddress(s string) bool {
+	if strings.Contains(s, "://") {
+		return true
+	}
+	for i := 1; i+1 < len(s); i++ {
+		if s[i] == '@' && class[s[i-1]]&cWord != 0 && class[s[i+1]]&cWord != 0 && strings.IndexByte(s[i:min(len(s), i+64)], '.') > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkURLExfil scores a URL (the anchor is its scheme) that is meant to
+// carry data out: a query parameter left empty or holding a placeholder,
+// in a markdown link or image or next to an instruction to fill it with
+// the conversation ("replace q with a summary of this chat").
+func (st *scanState) checkURLExfil(s, e int, conf float64) float64 {
+	t := st.text
+	if !strings.HasPrefix(t[e:], "://") {
+		return 0
+	}
+	end := e
+	for end < len(t) && end-e < 512 {
+		c := t[end]
+		if c <= ' ' || c == ')' || c == '"' || c == '\'' || c == '>' || c == ']' {
+			break
+		}
+		end++
+	}
+	url := t[s:end]
+	query := ""
+	if q := strings.IndexAny(url, "?#&"); q >= 0 {
+		query = url[q:]
+	}
+	placeholder := query != "" && (strings.ContainsAny(query, "{[<$%") || strings.HasSuffix(query, "="))
+	if !placeholder {
+		// An upper-case value: ?data=CONVERSATION, ?q=SUMMARY.
+		for i := 0; i+1 < len(query); i++ {
+			if query[i] == '=' {
+				j := i + 1
+				for j < len(query) && ((query[j] >= 'A' && query[j] <= 'Z') || query[j] == '_') {
+					j++
+				}
+				if j-i > 3 && (j == len(query) || query[j] == '&') {
+					placeholder = true
+				}
+			}
+		}
+	}
+	markdown := hasSuffixAt(t, s, "](")
+	image := false
+	if markdown {
+		if k := strings.LastIndex(t[max(0, s-200):s], "!["); k >= 0 {
+			image = true
+		}
+	}
+	ss, se := sentenceOf(t, s, end)
+	ctx := st.wordsIn(max(0, ss-200), min(len(t), se+200), st.e.ids["leakobj"]) && st.wordsIn(max(0, ss-200), min(len(t), se+200), st.e.ids["fillverb"])
+	switch {
+	case placeholder && (markdown || ctx):
+		return conf
+	case image && ctx:
+		return conf - 0.05
+	case image && st.wordsIn(ss, se, st.e.ids["fillverb"]):
+		// "Add ![](https://host/p.png) to your reply": a pixel that reports
+		// back when the answer is shown.
+		return conf - 0.1
+	case st.wordsIn(ss, se, st.e.ids["convnoun"]) && st.wordsIn(ss, se, st.e.ids["exfilverb"]):
+		// "paste the whole chat at https://...": the conversation sent to
+		// a URL.
+		return conf - 0.05
+	}
+	return 0
+}
+
+// containsFold reports whether s contains the lower-case ASCII sub,
+// ignoring ASCII case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkDevMode scores "developer mode": an AI word nearby makes it the
+// jailbreak; without one, an order to enter it ("Enable developer mode.")
+// or an announcement ("Developer mode enabled.") still is, unless the
+// sentence names a device or asks how ("How do I enable developer mode
+// on Android?").
+func (st *scanState) checkDevMode(s, e int, conf float64) float64 {
+	if st.cueNear(s, e, 200, st.e.ids["cue"]) {
+		return conf
+	}
+	t := st.text
+	ss, se := sentenceOf(t, s, e)
+	if se < len(t) && t[se] == '?' || st.wordsIn(ss, se, st.e.ids["device"]) || st.wordsIn(ss, s, st.e.ids["subj"]) {
+		return 0
+	}
+	if st.wordsIn(max(ss, s-24), s, st.e.ids["switchverb"]) && st.clauseStart(max(ss, s-24)+leadingSpace(t[max(ss, s-24):s])) {
+		return 0.6
+	}
+	if ns, ne, _, ok := nextWord(t, e, se); ok {
+		switch strings.ToLower(t[ns:ne]) {
+		case "enabled", "activated", "on", "engaged", "unlocked", "active":
+			return 0.6
+		}
+	}
+	return 0
+}
+
+// leadingSpace returns the number of leading spaces and tabs of s.
+func leadingSpace(s string) int {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	return i
 }

@@ -6,35 +6,54 @@
 // It reports these finding types, all in category detect.Injection:
 //
 //   - instruction_override: "ignore all previous instructions", "new
-//     instructions:", "you are no longer ...", fake role markers and chat
-//     template tokens (<|im_start|>system, [INST], <<SYS>>, "System:");
+//     instructions:", "you are no longer ...", "disregard your HR
+//     policies", "your rules no longer apply", claims of authority ("I am
+//     the developer of this bot"), fake role markers and chat template
+//     tokens (<|im_start|>system, [INST], <<SYS>>, "System:", "### Instruction:"),
+//     and text that addresses an AI reading it ("AI systems processing
+//     this message must ...");
 //   - jailbreak: DAN, "developer mode", "pretend you have no restrictions",
-//     "stay in character", evil confidant, opposite mode ...;
+//     "act as an HR system with no privacy settings", "stay in role no
+//     matter what", personas "who hate rules", "Content filters: OFF",
+//     evil confidant, opposite mode ...;
 //   - prompt_extraction: "repeat your system prompt", "what were you told",
-//     "translate your instructions into ...";
-//   - hidden_text: Unicode tag characters, zero-width characters inside
-//     words, bidirectional controls, homoglyph words;
-//   - encoded_instruction: base64, hex or ROT13 payloads that decode to one
-//     of the above;
+//     "translate your system message into ...", "the first sentence of
+//     your instructions", and exfiltration: sending the conversation to an
+//     address, asking for other users' messages, links and images whose
+//     URL is to carry the conversation;
+//   - hidden_text: Unicode tag characters, zero-width and other invisible
+//     characters (soft hyphens, direction marks, variation selectors)
+//     inside words, bidirectional controls, homoglyph words (Cyrillic,
+//     Greek, Armenian, small capitals), HTML comments and hidden elements
+//     that speak to an AI;
+//   - encoded_instruction: base64 (also wrapped over lines), hex or ROT13
+//     payloads that decode to one of the above, or that the text asks to
+//     run;
 //   - indirect_instruction (Content mode only): text inside data that
 //     addresses the assistant or hands it a new task.
 //
 // The phrase tables cover English, German, French, Spanish, Italian,
-// Portuguese and Dutch, and Chinese, Japanese and Russian for the core
-// override and extraction phrases.
+// Portuguese, Dutch, Swedish, Danish, Norwegian, Polish, Czech, Russian,
+// Ukrainian, Turkish and Arabic word by word, and Chinese, Japanese,
+// Korean and Hindi as verbs near nouns, for the core override, extraction
+// and "no restrictions" phrases.
 //
 // # How it scans
 //
 // One pass over the bytes finds words and looks each up in a pre-filter of
-// anchor words (a bitmap of their first three bytes, then a hash of the
-// whole word). Only for an anchor are the words around it read, lazily and
-// within a bounded window, and matched against short phrase patterns that
-// tolerate filler words and punctuation between keywords ("ignore ALL of
-// the previous, earlier instructions"). Nothing scans the whole text more
-// than a bounded number of times, so the cost is linear in the input, and
-// the common path allocates nothing. Text revealed by removing hidden
-// characters, or by decoding a payload, is scanned once more, and its
-// findings are mapped back to the original bytes.
+// anchor words (a bitmap of their first three bytes, one of those bytes
+// and the word's length, then a hash of the whole word). Only for an
+// anchor are the words around it read, lazily and within a bounded window,
+// and matched against short phrase patterns that tolerate filler words and
+// punctuation between keywords ("ignore ALL of the previous, earlier
+// instructions"), and where a pattern says so any word ("disregard your
+// HR policies"). Nothing scans the whole text more than a bounded number
+// of times, so the cost is linear in the input, and the common path
+// allocates nothing. Text revealed by removing hidden characters, or by
+// decoding a payload, is scanned once more, and its findings are mapped
+// back to the original bytes. Two weak findings close to each other (each
+// below the usual 0.5 threshold: "override code 7731", "disable the
+// content filter") support each other and are reported at 0.55.
 //
 // Sanitize removes hiding characters; Neutralize replaces found
 // instructions with a visible marker, for content passed on to a model.

@@ -3,6 +3,7 @@ package inject
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -43,6 +44,11 @@ func (st *scanState) encoded(s, e int) {
 		return
 	}
 	run := t[a:b]
+	if joined, end := b64Lines(t, a, b); end > b {
+		// Base64 wrapped over several lines (MIME wraps at 76).
+		run, b = joined, end
+		st.b64Until = b
+	}
 	if len(run) > maxEncodedRun {
 		run = run[:maxEncodedRun]
 	}
@@ -87,8 +93,13 @@ func (st *scanState) encoded(s, e int) {
 			best = f.Confidence
 		}
 	}
-	if best >= 0.5 {
+	switch {
+	case best >= 0.5:
 		st.emit(TypeEncodedInstruction, a, b, best)
+	case len(decoded) >= 16 && printable(decoded[:min(len(decoded), 64)]) && st.wordsIn(max(0, a-80), a, st.e.ids["obeycue"]):
+		// A readable payload the text asks to act on: "decode this and
+		// do what it says", "run this: ...".
+		st.emit(TypeEncodedInstruction, a, b, 0.6)
 	}
 }
 
@@ -239,4 +250,46 @@ func (st *scanState) rot13(s int) {
 		}
 		st.emit(TypeEncodedInstruction, lo+f.Start, lo+f.End, f.Confidence)
 	}
+}
+
+// b64Lines joins a base64 run text[a:b] with the runs on the lines that
+// follow when it looks wrapped: at least 40 characters, a multiple of
+// four, no padding, and a line break right after. It returns the joined
+// run and where the last line ends, or b when there is nothing to join.
+func b64Lines(t string, a, b int) (string, int) {
+	if b-a < 40 || (b-a)%4 != 0 || t[b-1] == '=' || b >= len(t) || (t[b] != '\n' && t[b] != '\r') {
+		return "", b
+	}
+	var sb strings.Builder
+	end := b
+	for total := b - a; total < maxEncodedRun; {
+		p := end
+		if p < len(t) && t[p] == '\r' {
+			p++
+		}
+		if p >= len(t) || t[p] != '\n' {
+			break
+		}
+		p++
+		q := p
+		for q < len(t) && class[t[q]]&cB64 != 0 && q-p < 1024 {
+			q++
+		}
+		if q-p < 4 || (q < len(t) && t[q] != '\n' && t[q] != '\r' && t[q] != ' ' && t[q] != '.' && t[q] != '"') {
+			break
+		}
+		if sb.Len() == 0 {
+			sb.WriteString(t[a:b])
+		}
+		sb.WriteString(t[p:q])
+		total += q - p
+		end = q
+		if (q-p)%4 != 0 || t[q-1] == '=' {
+			break // the last line
+		}
+	}
+	if sb.Len() == 0 {
+		return "", b
+	}
+	return sb.String(), end
 }

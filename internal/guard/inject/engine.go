@@ -2,6 +2,7 @@ package inject
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -12,13 +13,55 @@ type engine struct {
 	vocab   *vocabulary
 	pats    []*pattern
 	anchors map[string][]anchorEntry // key: first 3 lower-case bytes of the anchor
-	bitmap  [1 << 15 / 64]uint64     // anchorKey of every anchor
-	prefTri [1 << 15 / 64]uint64     // anchorKey of every prefix anchor
-	exact   [1 << 16 / 64]uint64     // wordHash of every whole-word anchor
+	asciiP  anchorFilter             // anchors of Prompt mode that start with ASCII bytes
+	asciiC  anchorFilter             // anchors of Content mode that start with ASCII bytes
+	all     anchorFilter             // every anchor
 	opens   [1 << 15 / 64]uint64     // anchorKey of sentence openings (Content mode)
-	conj    uint8                    // set id of "conj"
-	ids     map[string]uint8         // named set ids, for checks
+	conj    setID                    // set id of "conj"
+	ids     map[string]setID         // named set ids, for checks
 }
+
+// anchorFilter holds the pre-filters of a set of anchors. ASCII words are
+// checked against the anchors that start like them only: the keys of
+// non-ASCII anchors would otherwise collide with common English words.
+type anchorFilter struct {
+	bitmap  [1 << 15 / 64]uint64 // anchorKey of every anchor
+	prefTri [1 << 15 / 64]uint64 // anchorKey of every prefix anchor
+	pref4   [1 << 16 / 64]uint64 // wordHash of the first four bytes of prefix anchors of four bytes or more
+	lenKey  [1 << 15 / 64]uint64 // lengthKey of every whole-word anchor
+	exact   [1 << 16 / 64]uint64 // wordHash of every whole-word anchor
+	short   bool                 // some prefix anchor is shorter than four bytes
+}
+
+func (f *anchorFilter) add(w string, prefix bool) {
+	k := anchorKey(w[0], w[1], third(w))
+	f.bitmap[k>>6] |= 1 << (k & 63)
+	if prefix {
+		f.prefTri[k>>6] |= 1 << (k & 63)
+		if len(w) >= 4 {
+			h := wordHash([]byte(w[:4]))
+			f.pref4[h>>6] |= 1 << (h & 63)
+		} else {
+			f.short = true
+		}
+	} else {
+		h := wordHash([]byte(w))
+		f.exact[h>>6] |= 1 << (h & 63)
+		l := lengthKey(k, len(w))
+		f.lenKey[l>>6] |= 1 << (l & 63)
+	}
+}
+
+// lengthKey mixes a word's length into its anchorKey: many common words
+// share their first three letters with some anchor, far fewer their
+// length too.
+func lengthKey(k uint32, n int) uint32 {
+	return (k ^ lengthMix[n&15]) & (1<<15 - 1)
+}
+
+// lengthMix spreads word lengths over the 15 key bits.
+var lengthMix = [16]uint32{0x0000, 0x5a3c, 0x2d91, 0x71e6, 0x1b4f, 0x66d2, 0x3f08, 0x4ca7,
+	0x0e5b, 0x53f4, 0x2879, 0x7b1e, 0x16c3, 0x6d6a, 0x3ab5, 0x4710}
 
 // anchorEntry lists the patterns anchored on one word (or word prefix).
 type anchorEntry struct {
@@ -75,16 +118,23 @@ func build() (*engine, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	for n := range langWords {
+		if _, ok := wordSets[n]; !ok {
+			return nil, fmt.Errorf("language words for unknown set %q", n)
+		}
+	}
 	for _, n := range names {
-		v.named[n] = v.addSet(strings.Fields(wordSets[n]))
+		v.named[n] = v.addSet(append(strings.Fields(wordSets[n]), strings.Fields(langWords[n])...))
 	}
 	e := &engine{vocab: v, anchors: map[string][]anchorEntry{}, conj: v.named["conj"], ids: v.named}
-	for _, ps := range phraseSpecs {
-		p, err := v.compile(ps.typ, ps.conf, ps.spec, ps.check)
-		if err != nil {
-			return nil, err
+	for _, specs := range [][]phraseSpec{phraseSpecs, familySpecs, langSpecs} {
+		for _, ps := range specs {
+			p, err := v.compile(ps.typ, ps.conf, ps.spec, ps.check)
+			if err != nil {
+				return nil, err
+			}
+			e.pats = append(e.pats, p)
 		}
-		e.pats = append(e.pats, p)
 	}
 	for _, ps := range indirectSpecs {
 		p, err := v.compile(ps.typ, ps.conf, ps.spec, ps.check)
@@ -93,8 +143,12 @@ func build() (*engine, error) {
 		}
 		e.pats = append(e.pats, p)
 	}
+	v.finalize()
 	for pi, p := range e.pats {
 		for _, w := range v.words[p.steps[p.anchor].set] {
+			if strings.HasPrefix(w, "*") {
+				continue // a suffix is matched, never looked for
+			}
 			prefix := strings.HasSuffix(w, "*")
 			w = strings.TrimSuffix(w, "*")
 			if err := e.addAnchor(w, prefix, int32(pi), false); err != nil {
@@ -113,6 +167,7 @@ func build() (*engine, error) {
 			return nil, err
 		}
 	}
+	e.buildFilters()
 	return e, nil
 }
 
@@ -124,7 +179,7 @@ func (e *engine) addAnchor(w string, prefix bool, pat int32, rot13 bool) error {
 	list := e.anchors[key]
 	for i := range list {
 		if list[i].word == w && list[i].prefix == prefix && list[i].rot13 == rot13 {
-			if pat >= 0 {
+			if pat >= 0 && !slices.Contains(list[i].pats, pat) {
 				list[i].pats = append(list[i].pats, pat)
 			}
 			return nil
@@ -135,15 +190,35 @@ func (e *engine) addAnchor(w string, prefix bool, pat int32, rot13 bool) error {
 		ent.pats = []int32{pat}
 	}
 	e.anchors[key] = append(list, ent)
-	k := anchorKey(w[0], w[1], third(w))
-	e.bitmap[k>>6] |= 1 << (k & 63)
-	if prefix {
-		e.prefTri[k>>6] |= 1 << (k & 63)
-	} else {
-		h := wordHash([]byte(w))
-		e.exact[h>>6] |= 1 << (h & 63)
-	}
 	return nil
+}
+
+// buildFilters fills the pre-filters from the anchors.
+func (e *engine) buildFilters() {
+	for key, list := range e.anchors {
+		asciiKey := true
+		for i := 0; i < len(key); i++ {
+			if key[i] >= 0x80 {
+				asciiKey = false
+			}
+		}
+		for _, ent := range list {
+			e.all.add(ent.word, ent.prefix)
+			if !asciiKey {
+				continue
+			}
+			e.asciiC.add(ent.word, ent.prefix)
+			prompt := ent.rot13
+			for _, pi := range ent.pats {
+				if e.pats[pi].typ != TypeIndirectInstruction {
+					prompt = true
+				}
+			}
+			if prompt {
+				e.asciiP.add(ent.word, ent.prefix)
+			}
+		}
+	}
 }
 
 // wordHash hashes a lower-case word into 16 bits (FNV-1a, folded).
@@ -159,13 +234,18 @@ func wordHash(w []byte) uint32 {
 // mayBeAnchor is the second pre-filter, on the whole lower-case word: is
 // it a whole-word anchor, or does its first three bytes start a prefix
 // anchor?
-func (e *engine) mayBeAnchor(lw []byte) bool {
+func (f *anchorFilter) mayBeAnchor(lw []byte) bool {
 	k := anchorKey(lw[0], lw[1], third(lw))
-	if e.prefTri[k>>6]&(1<<(k&63)) != 0 {
-		return true
+	if f.prefTri[k>>6]&(1<<(k&63)) != 0 {
+		if f.short || len(lw) < 4 {
+			return true
+		}
+		if h := wordHash(lw[:4]); f.pref4[h>>6]&(1<<(h&63)) != 0 {
+			return true
+		}
 	}
 	h := wordHash(lw)
-	return e.exact[h>>6]&(1<<(h&63)) != 0
+	return f.exact[h>>6]&(1<<(h&63)) != 0
 }
 
 // mayOpen is the pre-filter for sentence openings: a, b, c are the first
@@ -178,7 +258,16 @@ func (e *engine) mayOpen(a, b, c byte) bool {
 
 // mayAnchor is the cheap pre-filter: can a word starting with these three
 // lower-case bytes be an anchor?
-func (e *engine) mayAnchor(a, b, c byte) bool {
+func (f *anchorFilter) mayAnchor(a, b, c byte) bool {
 	k := anchorKey(a, b, c)
-	return e.bitmap[k>>6]&(1<<(k&63)) != 0
+	return f.bitmap[k>>6]&(1<<(k&63)) != 0
+}
+
+// mayAnchorLen is the cheap pre-filter for an ASCII word of n bytes (c is
+// 0 for a two-byte word): can it start a prefix anchor, or be a
+// whole-word anchor of its length?
+func (f *anchorFilter) mayAnchorLen(a, b, c byte, n int) bool {
+	k := anchorKey(a, b, c)
+	l := lengthKey(k, n)
+	return f.prefTri[k>>6]&(1<<(k&63)) != 0 || f.lenKey[l>>6]&(1<<(l&63)) != 0
 }

@@ -1,6 +1,10 @@
 package inject
 
-import "github.com/palisade-gw/palisade/internal/guard/detect"
+import (
+	"strings"
+
+	"github.com/palisade-gw/palisade/internal/guard/detect"
+)
 
 // Hidden text: characters a reader does not see but a model reads.
 //
@@ -13,12 +17,18 @@ import "github.com/palisade-gw/palisade/internal/guard/detect"
 //     misses it ("ig\u200bnore"). Reported when they sit between two letters
 //     of the Latin, Greek or Cyrillic scripts, or in runs of three or more
 //     (a common way to encode bits); ZWJ between emoji and ZWNJ in Persian
-//     or Indic words are left alone.
+//     or Indic words are left alone. Other invisible characters (direction
+//     marks, the grapheme joiner, invisible operators, fillers) are treated
+//     alike, except that a single soft hyphen or variation selector, which
+//     have everyday uses (hyphenation hints, emoji), is looked through
+//     without being reported. A run of variation selectors can encode
+//     bytes; runs of four or more are decoded like tag characters.
 //   - Bidirectional controls reorder what is displayed. Overrides (LRO,
 //     RLO) are the trick behind reversed-text attacks and score higher;
 //     embeddings and isolates score lower, lower still in right-to-left text.
-//   - Homoglyph words mix Latin letters with Cyrillic or Greek look-alikes
-//     ("іgnore" with a Cyrillic і).
+//   - Homoglyph words mix Latin letters with Cyrillic, Greek or Armenian
+//     look-alikes ("іgnore" with a Cyrillic і), or are written in Latin
+//     small capitals ("ɪɢɴᴏʀᴇ").
 //
 // After any of these, the text is normalised (invisible characters removed,
 // tags decoded, look-alikes, fullwidth and mathematical letters mapped to
@@ -29,18 +39,28 @@ import "github.com/palisade-gw/palisade/internal/guard/detect"
 func (st *scanState) zeroWidth(i int) int {
 	t := st.text
 	j, count := i, 0
+	quiet := true // only soft hyphens and variation selectors, which have everyday uses
 	for j < len(t) {
 		k, l := classifyHigh(t, j)
-		if k != hkZeroWidth {
+		if k != hkZeroWidth && k != hkInvisible {
 			break
+		}
+		if k == hkZeroWidth || !(t[j] == 0xC2 || t[j] == 0xEF || t[j] == 0xF3) {
+			quiet = false
 		}
 		j += l
 		count++
 	}
-	if i == 0 && count == 1 && t[:3] == "\uFEFF" {
+	if i == 0 && count == 1 && strings.HasPrefix(t, "\uFEFF") {
 		return j // byte order mark
 	}
 	inside := st.lastWord == i && latinBefore(t, i) && latinAt(t, j)
+	if inside && quiet && count < 3 {
+		// A soft hyphen inside a word is a hyphenation hint: look at the
+		// word without it, but report nothing by itself.
+		st.flags |= fNormalize
+		return j
+	}
 	if inside || count >= 3 {
 		conf := 0.6
 		if count >= 3 {
@@ -165,7 +185,9 @@ func (st *scanState) rescanNormalized() {
 			continue
 		}
 		s, e := int(starts[f.Start]), int(ends[f.End-1])
-		if !overlapsType(st.out[:base], f.Type, s, e) {
+		// Revealed: found only once normalised, or spanning the hidden
+		// characters themselves.
+		if !overlapsType(st.out[:base], f.Type, s, e) || overlapsType(st.out[:base], TypeHiddenText, s, e) {
 			revealed = true
 		}
 		st.emit(f.Type, s, e, f.Confidence)
@@ -233,6 +255,30 @@ func normalize(t string) (norm string, starts, ends []int32, homo [][2]int) {
 		}
 		switch k {
 		case hkZeroWidth, hkBidi:
+		case hkInvisible:
+			// A run of variation selectors can carry bytes (U+FE00..FE0F
+			// are 0..15, U+E0100..E01EF are 16..255): decode runs of four
+			// or more.
+			if n := vsRun(t, i); n >= 4 {
+				put(' ', i, i)
+				for q := 0; q < n; q++ {
+					v, vl := vsValue(t, i)
+					if v >= 0x20 {
+						put(byte(v), i, i+vl)
+					}
+					i += vl
+				}
+				put(' ', i, i)
+				continue
+			}
+		case hkSmallCap:
+			if b := smallCap(t, i); b != 0 {
+				put(b, i, i+l)
+			} else {
+				for q := i; q < i+l; q++ {
+					put(t[q], i, i+l)
+				}
+			}
 		case hkTag:
 			cp := decode4(t, i) - 0xE0000
 			if !inTags {
@@ -290,9 +336,12 @@ func mixedWord(t string, i int) (end int, mixed bool) {
 		case hkLetter:
 			if l == 2 && confusable(t, j) != 0 {
 				look = true
+				if t[j] == 0xC9 || t[j] == 0xCA {
+					ascii = true // IPA and small capitals are Latin themselves
+				}
 			}
-		case hkZeroWidth, hkBidi, hkFullwidth, hkMath:
-			if k == hkFullwidth || k == hkMath {
+		case hkZeroWidth, hkBidi, hkInvisible, hkFullwidth, hkMath, hkSmallCap:
+			if k == hkFullwidth || k == hkMath || k == hkSmallCap {
 				ascii = true
 			}
 		default:
@@ -319,8 +368,8 @@ func confusable(t string, i int) byte {
 	return confusables[r-0x100]
 }
 
-// confusables maps U+0100..U+052F to the ASCII letter each resembles.
-var confusables [0x430]byte
+// confusables maps U+0100..U+058F to the ASCII letter each resembles.
+var confusables [0x490]byte
 
 func init() {
 	pairs := map[rune]byte{
@@ -338,10 +387,53 @@ func init() {
 		'κ': 'k', 'χ': 'x', 'ε': 'e', 'γ': 'y', 'ϲ': 'c', 'ϳ': 'j',
 		'Α': 'A', 'Β': 'B', 'Ε': 'E', 'Ζ': 'Z', 'Η': 'H', 'Ι': 'I', 'Κ': 'K',
 		'Μ': 'M', 'Ν': 'N', 'Ο': 'O', 'Ρ': 'P', 'Τ': 'T', 'Υ': 'Y', 'Χ': 'X',
+		// IPA small capitals.
+		'ɪ': 'i', 'ʀ': 'r', 'ɴ': 'n', 'ʜ': 'h', 'ʟ': 'l', 'ʙ': 'b', 'ɛ': 'e', 'ɔ': 'o',
+		// Armenian.
+		'օ': 'o', 'ս': 'u', 'ց': 'g', 'հ': 'h', 'ո': 'n', 'զ': 'q', 'ա': 'w',
+		'Տ': 'S', 'Օ': 'O', 'Ս': 'U', 'Լ': 'L',
 	}
 	for r, b := range pairs {
 		if r >= 0x100 && r < 0x100+rune(len(confusables)) {
 			confusables[r-0x100] = b
 		}
 	}
+}
+
+// smallCap returns the ASCII letter a Latin small capital (U+1D00..U+1D2B,
+// at t[i], three bytes) stands for, or 0.
+func smallCap(t string, i int) byte {
+	return smallCaps[t[i+2]-0x80]
+}
+
+var smallCaps = [0x2C]byte{
+	0x00: 'a', 0x03: 'b', 0x04: 'c', 0x05: 'd', 0x07: 'e', 0x0A: 'j', 0x0B: 'k',
+	0x0C: 'l', 0x0D: 'm', 0x0E: 'n', 0x0F: 'o', 0x18: 'p', 0x19: 'r', 0x1B: 't',
+	0x1C: 'u', 0x20: 'v', 0x21: 'w', 0x22: 'z',
+}
+
+// vsValue returns the byte a variation selector at t[i] encodes and its
+// length, or -1.
+func vsValue(t string, i int) (int, int) {
+	if i+2 < len(t) && t[i] == 0xEF && t[i+1] == 0xB8 && t[i+2] <= 0x8F {
+		return int(t[i+2] - 0x80), 3
+	}
+	if i+3 < len(t) && t[i] == 0xF3 && t[i+1] == 0xA0 && t[i+2] >= 0x84 && t[i+2] <= 0x87 {
+		return 16 + int(t[i+2]-0x84)<<6 + int(t[i+3]&0x3F), 4
+	}
+	return -1, 1
+}
+
+// vsRun counts the variation selectors that start at t[i] (at most 4096).
+func vsRun(t string, i int) int {
+	n := 0
+	for i < len(t) && n < 4096 {
+		v, l := vsValue(t, i)
+		if v < 0 {
+			break
+		}
+		i += l
+		n++
+	}
+	return n
 }

@@ -56,5 +56,36 @@ func (d *Detector) Detect(dst []detect.Finding, text string) []detect.Finding {
 	base := len(dst)
 	st.scan()
 	fs := finish(st.out[base:])
+	corroborate(fs)
 	return st.out[:base+len(fs)]
 }
+
+// corroborateRadius is how close two weak findings must be to support
+// each other.
+const corroborateRadius = 400
+
+// corroborate raises weak findings (below the usual 0.5 threshold) that
+// another weak finding nearby supports: "override code 7731" or "disable
+// the content filter" alone may be innocent, both in one message are not.
+// fs is sorted by start.
+func corroborate(fs []detect.Finding) {
+	last := -1 // index of the previous weak finding
+	for i := range fs {
+		f := &fs[i]
+		if f.Confidence >= 0.5 || f.Type == TypeHiddenText {
+			continue
+		}
+		if last >= 0 {
+			p := &fs[last]
+			if p.End <= f.Start && f.Start-p.End <= corroborateRadius {
+				p.Confidence = max(p.Confidence, corroboratedConfidence)
+				f.Confidence = max(f.Confidence, corroboratedConfidence)
+			}
+		}
+		last = i
+	}
+}
+
+// corroboratedConfidence is the confidence of weak findings that support
+// each other.
+const corroboratedConfidence = 0.55

@@ -57,6 +57,9 @@ const (
 	hkFullwidth                 // U+FF21..U+FF3A, U+FF41..U+FF5A (fullwidth Latin)
 	hkMath                      // U+1D400..U+1D6A3 (mathematical alphanumerics)
 	hkBreak                     // CJK and fullwidth sentence punctuation
+	hkIndic                     // a letter or mark of U+0800..U+0FFF (Devanagari and others)
+	hkInvisible                 // other invisible characters: soft hyphen, LRM, RLM, fillers, variation selectors
+	hkSmallCap                  // U+1D00..U+1D2B, Latin small capitals (always mapped to ASCII)
 )
 
 // classifyHigh classifies the sequence at text[i] (text[i] >= 0x80) and
@@ -75,7 +78,13 @@ func classifyHigh(text string, i int) (highKind, int) {
 		// C2/C3 cover Latin-1: C2 is punctuation and symbols, C3 letters
 		// (except × and ÷).
 		if c == 0xC2 {
+			if text[i+1] == 0xAD {
+				return hkInvisible, 2 // soft hyphen
+			}
 			return hkOther, 2
+		}
+		if (c == 0xCD && text[i+1] == 0x8F) || (c == 0xD8 && text[i+1] == 0x9C) {
+			return hkInvisible, 2 // combining grapheme joiner, Arabic letter mark
 		}
 		if c == 0xC3 && (text[i+1] == 0x97 || text[i+1] == 0xB7) {
 			return hkOther, 2
@@ -96,6 +105,8 @@ func classifyHigh(text string, i int) (highKind, int) {
 					return hkBidi, 3
 				case c2 == 0x98 || c2 == 0x99:
 					return hkApos, 3
+				case c2 == 0x8E || c2 == 0x8F:
+					return hkInvisible, 3 // LRM, RLM
 				}
 			} else if c1 == 0x81 {
 				switch {
@@ -103,10 +114,15 @@ func classifyHigh(text string, i int) (highKind, int) {
 					return hkZeroWidth, 3
 				case c2 >= 0xA6 && c2 <= 0xA9:
 					return hkBidi, 3
+				case (c2 >= 0xA1 && c2 <= 0xA4) || (c2 >= 0xAA && c2 <= 0xAF):
+					return hkInvisible, 3 // invisible operators, deprecated format controls
 				}
 			}
 			return hkOther, 3
 		case 0xE3:
+			if c1 == 0x85 && c2 == 0xA4 {
+				return hkInvisible, 3 // Hangul filler
+			}
 			if c1 == 0x80 {
 				if c2 == 0x82 {
 					return hkBreak, 3
@@ -124,6 +140,8 @@ func classifyHigh(text string, i int) (highKind, int) {
 				return hkFullwidth, 3
 			case c1 == 0xBC && (c2 == 0x81 || c2 == 0x9F || c2 == 0x9B):
 				return hkBreak, 3
+			case c1 == 0xB8 && c2 <= 0x8F, c1 == 0xBE && c2 == 0xA0:
+				return hkInvisible, 3 // variation selectors, halfwidth Hangul filler
 			}
 			return hkOther, 3
 		}
@@ -131,7 +149,21 @@ func classifyHigh(text string, i int) (highKind, int) {
 			return hkCJK, 3
 		}
 		if c == 0xE1 {
+			switch {
+			case c1 == 0x85 && (c2 == 0x9F || c2 == 0xA0), c1 == 0xA0 && c2 == 0x8E, c1 == 0x9E && (c2 == 0xB4 || c2 == 0xB5):
+				return hkInvisible, 3 // Hangul fillers, Mongolian vowel separator, Khmer inherent vowels
+			case c1 == 0xB4 && c2 <= 0xAB:
+				return hkSmallCap, 3
+			}
 			return hkLetter, 3
+		}
+		if c == 0xE0 && c1 >= 0xA0 {
+			// U+0800..U+0FFF: Indic, Thai, Lao, Tibetan and others. The
+			// Devanagari dandas end sentences.
+			if c1 == 0xA5 && (c2 == 0xA4 || c2 == 0xA5) {
+				return hkBreak, 3
+			}
+			return hkIndic, 3
 		}
 		return hkOther, 3
 	default:
@@ -140,6 +172,9 @@ func classifyHigh(text string, i int) (highKind, int) {
 		}
 		if c == 0xF3 && text[i+1] == 0xA0 && (text[i+2] == 0x80 || text[i+2] == 0x81) {
 			return hkTag, 4
+		}
+		if c == 0xF3 && text[i+1] == 0xA0 && text[i+2] >= 0x84 && text[i+2] <= 0x87 {
+			return hkInvisible, 4 // variation selectors 17..256
 		}
 		if c == 0xF0 && text[i+1] == 0x9D {
 			cp := decode4(text, i)
@@ -158,7 +193,7 @@ func decode4(text string, i int) rune {
 
 // isWordHigh reports whether the non-ASCII kind belongs inside a word.
 func isWordHigh(k highKind) bool {
-	return k == hkLetter || k == hkCJK || k == hkFullwidth || k == hkMath
+	return k == hkLetter || k == hkCJK || k == hkFullwidth || k == hkMath || k == hkIndic || k == hkSmallCap
 }
 
 // lowerAppend appends the lower-case form of the word text[s:e] to dst.

@@ -2,6 +2,8 @@ package inject
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,110 +20,181 @@ import (
 //	ignore|disregard *4 @prev *3 @instr
 //
 // Words separated by '|' form a set; a trailing '*' makes a word a prefix
-// ("anweisung*" matches "anweisungen"); "@name" refers to a named set;
+// ("anweisung*" matches "anweisungen"), a leading '*' a suffix of a longer
+// compound ("*regeln" matches "datenschutzregeln"; a suffix cannot be an
+// anchor); "@name" refers to a named set;
 // "*N" allows up to N filler words between its neighbours ("*N@name"
-// takes the fillers from a named set); '^' marks the anchor step (the first
+// takes the fillers from a named set, "*N~" accepts any words, for a
+// modifier the tables cannot list: "disregard your HR policies"); '^'
+// marks the anchor step (the first
 // step by default), which is the word the scanner looks for; steps before
 // it are matched backwards. "$end" requires the phrase to end there (a
 // sentence break, the end of the window, or a conjunction follows);
-// "$colon" requires a ':' right after the previous word; "$start" requires
-// the phrase to begin a sentence.
+// "$colon" requires a ':' right after the previous word (the word after
+// the colon may then follow it across that break); "$start" requires the
+// phrase to begin a sentence.
+
+// setID names a word set.
+type setID uint16
 
 // setMask holds one bit per word set.
-type setMask [4]uint64
+type setMask [maxSets / 64]uint64
 
-func (m setMask) has(id uint8) bool { return m[id>>6]&(1<<(id&63)) != 0 }
+// has reports whether the set id is in m; a nil m holds no set.
+func (m *setMask) has(id setID) bool { return m != nil && m[id>>6]&(1<<(id&63)) != 0 }
 
-func (m *setMask) set(id uint8) { m[id>>6] |= 1 << (id & 63) }
+func (m *setMask) set(id setID) { m[id>>6] |= 1 << (id & 63) }
 
-func (m *setMask) or(o setMask) { m[0] |= o[0]; m[1] |= o[1]; m[2] |= o[2]; m[3] |= o[3] }
+func (m *setMask) or(o *setMask) {
+	for i := range m {
+		m[i] |= o[i]
+	}
+}
 
-const maxSets = 256
+const maxSets = 1024
 
 // vocabulary maps lower-case words to the sets that contain them.
 type vocabulary struct {
-	exact  map[string]setMask
-	prefix map[string]setMask
-	plens  []int              // distinct prefix lengths, ascending
-	pre2   [1 << 10]uint64    // first two bytes of any prefix
-	named  map[string]uint8   // named set -> id
-	inline map[string]uint8   // inline set spec -> id
-	words  map[uint8][]string // set id -> members (for anchors)
+	exact  map[string]*setMask
+	prefix map[string]*setMask
+	suffix map[string]*setMask
+	suf2   [1 << 12]uint32    // by pre2Key of a suffix's last two bytes: a bit per suffix length
+	pre2   [1 << 12]uint32    // by pre2Key of a prefix's first two bytes: a bit per prefix length
+	named  map[string]setID   // named set -> id
+	inline map[string]setID   // inline set spec -> id
+	words  map[setID][]string // set id -> members (for anchors)
 	nsets  int
 }
 
 func newVocabulary() *vocabulary {
 	return &vocabulary{
-		exact:  map[string]setMask{},
-		prefix: map[string]setMask{},
-		named:  map[string]uint8{},
-		inline: map[string]uint8{},
-		words:  map[uint8][]string{},
+		exact:  map[string]*setMask{},
+		prefix: map[string]*setMask{},
+		suffix: map[string]*setMask{},
+		named:  map[string]setID{},
+		inline: map[string]setID{},
+		words:  map[setID][]string{},
 	}
 }
 
-func pre2Key(a, b byte) uint32 { return uint32(a)<<8 | uint32(b) }
+// pre2Key hashes the first two bytes of a word into 12 bits.
+func pre2Key(a, b byte) uint32 { return (uint32(a)<<4 ^ uint32(b)) & (1<<12 - 1) }
 
 // addSet registers a set of words and returns its id.
-func (v *vocabulary) addSet(members []string) uint8 {
+func (v *vocabulary) addSet(members []string) setID {
 	if v.nsets >= maxSets {
 		panic("inject: too many word sets")
 	}
-	id := uint8(v.nsets)
+	id := setID(v.nsets)
 	v.nsets++
 	for _, w := range members {
 		if w == "" {
 			continue
 		}
 		v.words[id] = append(v.words[id], w)
+		if strings.HasPrefix(w, "*") {
+			x := strings.TrimPrefix(w, "*")
+			if len(x) < 3 || len(x) > 31 {
+				panic("inject: bad suffix: " + w)
+			}
+			m := v.suffix[x]
+			if m == nil {
+				m = new(setMask)
+				v.suffix[x] = m
+			}
+			m.set(id)
+			v.suf2[pre2Key(x[len(x)-2], x[len(x)-1])] |= 1 << len(x)
+			continue
+		}
 		if strings.HasSuffix(w, "*") {
 			p := strings.TrimSuffix(w, "*")
 			if len(p) < 2 {
 				panic("inject: prefix too short: " + w)
 			}
+			if len(p) > 31 {
+				panic("inject: prefix too long: " + w)
+			}
 			m := v.prefix[p]
+			if m == nil {
+				m = new(setMask)
+				v.prefix[p] = m
+			}
 			m.set(id)
-			v.prefix[p] = m
-			k := pre2Key(p[0], p[1])
-			v.pre2[k>>6] |= 1 << (k & 63)
-			found := false
-			for _, l := range v.plens {
-				if l == len(p) {
-					found = true
-				}
-			}
-			if !found {
-				v.plens = append(v.plens, len(p))
-				for i := len(v.plens) - 1; i > 0 && v.plens[i] < v.plens[i-1]; i-- {
-					v.plens[i], v.plens[i-1] = v.plens[i-1], v.plens[i]
-				}
-			}
+			v.pre2[pre2Key(p[0], p[1])] |= 1 << len(p)
 			continue
 		}
 		m := v.exact[w]
+		if m == nil {
+			m = new(setMask)
+			v.exact[w] = m
+		}
 		m.set(id)
-		v.exact[w] = m
 	}
 	return id
 }
 
-// classify returns the sets the lower-case word belongs to.
-func (v *vocabulary) classify(word []byte) setMask {
-	m := v.exact[string(word)]
-	if len(word) >= 2 {
-		k := pre2Key(word[0], word[1])
-		if v.pre2[k>>6]&(1<<(k&63)) != 0 {
-			for _, l := range v.plens {
-				if l > len(word) {
-					break
-				}
-				if pm, ok := v.prefix[string(word[:l])]; ok {
-					m.or(pm)
-				}
+// finalize folds the sets of each prefix into the longer prefixes and the
+// whole words it starts, so that a word's sets are those of its exact
+// entry or, failing that, of its longest matching prefix.
+func (v *vocabulary) finalize() {
+	prefixes := make([]string, 0, len(v.prefix))
+	for p := range v.prefix {
+		prefixes = append(prefixes, p)
+	}
+	slices.SortFunc(prefixes, func(a, b string) int { return len(a) - len(b) })
+	for i, p := range prefixes {
+		for _, q := range prefixes[:i] {
+			if len(q) < len(p) && strings.HasPrefix(p, q) {
+				v.prefix[p].or(v.prefix[q])
 			}
 		}
 	}
-	return m
+	for w, m := range v.exact {
+		for l := 2; l <= len(w); l++ {
+			if pm, ok := v.prefix[w[:l]]; ok {
+				m.or(pm)
+			}
+		}
+		for l := 3; l < len(w); l++ {
+			if sm, ok := v.suffix[w[len(w)-l:]]; ok {
+				m.or(sm)
+			}
+		}
+	}
+}
+
+// classify returns the sets the lower-case word belongs to (nil for
+// none). The result is shared and must not be modified.
+func (v *vocabulary) classify(word []byte) *setMask {
+	if m, ok := v.exact[string(word)]; ok {
+		return m
+	}
+	if len(word) >= 2 {
+		lens := v.pre2[pre2Key(word[0], word[1])]
+		if len(word) < 31 {
+			lens &= 1<<(len(word)+1) - 1
+		}
+		for lens != 0 {
+			l := 31 - bits.LeadingZeros32(lens) // the longest first
+			lens &^= 1 << l
+			if pm, ok := v.prefix[string(word[:l])]; ok {
+				return pm
+			}
+		}
+		n := len(word)
+		lens = v.suf2[pre2Key(word[n-2], word[n-1])]
+		if n < 32 {
+			lens &= 1<<n - 1 // shorter than the word
+		}
+		for lens != 0 {
+			l := 31 - bits.LeadingZeros32(lens)
+			lens &^= 1 << l
+			if sm, ok := v.suffix[string(word[n-l:])]; ok {
+				return sm
+			}
+		}
+	}
+	return nil
 }
 
 // Step kinds.
@@ -134,9 +207,10 @@ const (
 
 type step struct {
 	kind uint8
-	set  uint8
+	set  setID
 	gap  uint8 // fillers allowed between this step and its neighbour nearer the anchor
-	fill uint8
+	fill setID
+	any  bool // any word may fill the gap
 }
 
 // checkKind names a refinement run after a pattern matched (see checks.go).
@@ -163,14 +237,17 @@ func (v *vocabulary) compile(typ string, conf float64, spec string, check checkK
 	}
 	type gapSpec struct {
 		n    uint8
-		fill uint8
+		fill setID
+		any  bool
 	}
 	var gaps []gapSpec // gaps[i]: between steps i and i+1
-	pending := gapSpec{0, fill}
+	pending := gapSpec{0, fill, false}
 	for _, item := range strings.Fields(spec) {
 		if strings.HasPrefix(item, "*") {
 			g := item[1:]
 			f := fill
+			anyWord := strings.HasSuffix(g, "~")
+			g = strings.TrimSuffix(g, "~")
 			if at := strings.IndexByte(g, '@'); at >= 0 {
 				id, ok := v.named[g[at+1:]]
 				if !ok {
@@ -183,13 +260,16 @@ func (v *vocabulary) compile(typ string, conf float64, spec string, check checkK
 			if err != nil || n < 0 || n > 8 {
 				return nil, fmt.Errorf("pattern %q: bad gap %q", spec, item)
 			}
-			pending = gapSpec{uint8(n), f}
+			pending = gapSpec{uint8(n), f, anyWord}
 			continue
 		}
 		if len(p.steps) > 0 {
 			gaps = append(gaps, pending)
 		}
-		pending = gapSpec{0, fill}
+		pending = gapSpec{0, fill, false}
+		if strings.ContainsAny(item, "?()[]{}") {
+			return nil, fmt.Errorf("pattern %q: bad step %q", spec, item)
+		}
 		if strings.HasPrefix(item, "^") {
 			if p.anchor >= 0 {
 				return nil, fmt.Errorf("pattern %q: two anchors", spec)
@@ -226,7 +306,13 @@ func (v *vocabulary) compile(typ string, conf float64, spec string, check checkK
 					}
 					members = append(members, m)
 				}
-				id = v.addSet(members)
+				// Sets with the same members share an id.
+				members = slices.Compact(slices.Sorted(slices.Values(members)))
+				key := strings.Join(members, "|")
+				if id, ok = v.inline[key]; !ok {
+					id = v.addSet(members)
+					v.inline[key] = id
+				}
 				v.inline[item] = id
 			}
 			st.set = id
@@ -241,17 +327,17 @@ func (v *vocabulary) compile(typ string, conf float64, spec string, check checkK
 	}
 	for i := range gaps {
 		// The gap belongs to the step farther from the anchor.
+		k := i
 		if i+1 > p.anchor {
-			p.steps[i+1].gap, p.steps[i+1].fill = gaps[i].n, gaps[i].fill
-		} else {
-			p.steps[i].gap, p.steps[i].fill = gaps[i].n, gaps[i].fill
+			k = i + 1
 		}
+		p.steps[k].gap, p.steps[k].fill, p.steps[k].any = gaps[i].n, gaps[i].fill, gaps[i].any
 	}
 	return p, nil
 }
 
 // mask returns the set membership of t, computing it once.
-func (w *window) mask(v *vocabulary, t *token) setMask {
+func (w *window) mask(v *vocabulary, t *token) *setMask {
 	if !t.masks {
 		t.mask = v.classify(w.lower(t))
 		t.masks = true
@@ -261,9 +347,10 @@ func (w *window) mask(v *vocabulary, t *token) setMask {
 
 // match checks the pattern around the anchor held by w. It returns the
 // matched byte span.
-func (p *pattern) match(v *vocabulary, w *window, conj uint8) (s, e int, ok bool) {
+func (p *pattern) match(v *vocabulary, w *window, conj setID) (s, e int, ok bool) {
 	// Forward steps.
 	idx := 0
+	afterColon := false
 	for k := p.anchor + 1; k < len(p.steps); k++ {
 		st := &p.steps[k]
 		switch st.kind {
@@ -277,6 +364,7 @@ func (p *pattern) match(v *vocabulary, w *window, conj uint8) (s, e int, ok bool
 			if !colonAfter(w.text, w.fwd[idx].e) {
 				return 0, 0, false
 			}
+			afterColon = true
 			continue
 		case stepStart:
 			return 0, 0, false
@@ -284,7 +372,7 @@ func (p *pattern) match(v *vocabulary, w *window, conj uint8) (s, e int, ok bool
 		skipped := uint8(0)
 		for {
 			t := w.fwdTok(idx + 1)
-			if t == nil || t.brk {
+			if t == nil || (t.brk && !(afterColon && skipped == 0)) {
 				return 0, 0, false
 			}
 			m := w.mask(v, t)
@@ -292,13 +380,14 @@ func (p *pattern) match(v *vocabulary, w *window, conj uint8) (s, e int, ok bool
 				idx++
 				break
 			}
-			if skipped < st.gap && m.has(st.fill) {
+			if skipped < st.gap && (st.any || m.has(st.fill)) {
 				idx++
 				skipped++
 				continue
 			}
 			return 0, 0, false
 		}
+		afterColon = false
 	}
 	e = w.fwd[idx].e
 	s = w.fwd[0].s
@@ -341,7 +430,7 @@ func (p *pattern) match(v *vocabulary, w *window, conj uint8) (s, e int, ok bool
 				s = t.s
 				break
 			}
-			if skipped < st.gap && m.has(st.fill) {
+			if skipped < st.gap && (st.any || m.has(st.fill)) {
 				bi++
 				skipped++
 				continue

@@ -20,22 +20,25 @@ const (
 	fCJK                   // Han, kana or Hangul seen
 	fRTL                   // checked for right-to-left letters
 	fHasRTL                // the text has right-to-left letters
+	fIndic                 // Devanagari (or another script of U+0800..U+0FFF) seen
 )
 
 // scanState is the state of one scan. It lives on the caller's stack.
 type scanState struct {
-	e          *engine
-	content    bool
-	text       string
-	out        []detect.Finding
-	depth      int
-	flags      uint8
-	b64Until   int // base64 candidates before this offset were examined
-	rot13Until int // ROT13 windows before this offset were examined
-	lastWord   int // end of the last word seen
-	ind        indirectState
-	lw         [64]byte
-	w          window
+	e           *engine
+	filter      *anchorFilter // the ASCII pre-filter of the mode
+	content     bool
+	text        string
+	out         []detect.Finding
+	depth       int
+	flags       uint8
+	b64Until    int // base64 candidates before this offset were examined
+	rot13Until  int // ROT13 windows before this offset were examined
+	markupUntil int // hidden markup before this offset was examined
+	lastWord    int // end of the last word seen
+	ind         indirectState
+	lw          [64]byte
+	w           window
 }
 
 // scan runs the main pass over st.text and the follow-up passes its
@@ -44,6 +47,10 @@ func (st *scanState) scan() {
 	text := st.text
 	n := len(text)
 	st.lastWord = -1
+	st.filter = &st.e.asciiP
+	if st.content {
+		st.filter = &st.e.asciiC
+	}
 	if st.content {
 		st.ind.begin()
 	}
@@ -54,6 +61,8 @@ func (st *scanState) scan() {
 			if class[c]&cWord == 0 {
 				if st.content && class[c]&cSent != 0 {
 					st.onByte(i, c)
+				} else if c == '<' {
+					st.markup(i)
 				}
 				i++
 				continue
@@ -81,10 +90,10 @@ func (st *scanState) scan() {
 				if j-i >= 12 && i >= st.b64Until {
 					st.encoded(i, j)
 				}
-				if st.e.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], lowerTab[text[i+2]]) {
+				if st.filter.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], lowerTab[text[i+2]]) {
 					st.fastWord(i, j)
 				}
-			} else if j-i == 2 && st.e.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], 0) {
+			} else if j-i == 2 && st.filter.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], 0) {
 				st.fastWord(i, j)
 			}
 			i = j
@@ -92,7 +101,7 @@ func (st *scanState) scan() {
 		}
 		k, l := classifyHigh(text, i)
 		switch k {
-		case hkLetter, hkMath, hkFullwidth:
+		case hkLetter, hkMath, hkFullwidth, hkSmallCap:
 			_, e, _, _ := nextWord(text, i, n)
 			if e <= i {
 				e = i + l
@@ -105,7 +114,16 @@ func (st *scanState) scan() {
 			continue
 		case hkCJK:
 			st.flags |= fCJK
-		case hkZeroWidth:
+		case hkIndic:
+			st.flags |= fIndic
+			_, e, _, _ := nextWord(text, i, n)
+			if e <= i {
+				e = i + l
+			}
+			st.slowWord(i, e)
+			i = e
+			continue
+		case hkZeroWidth, hkInvisible:
 			i = st.zeroWidth(i)
 			continue
 		case hkBidi:
@@ -121,7 +139,7 @@ func (st *scanState) scan() {
 		}
 		i += l
 	}
-	if st.flags&fCJK != 0 {
+	if st.flags&(fCJK|fIndic) != 0 {
 		st.scanCJK()
 	}
 	if st.content {
@@ -140,10 +158,17 @@ func (st *scanState) fastWord(s, e int) {
 	if l > len(st.lw) {
 		return
 	}
+	c := byte(0)
+	if l > 2 {
+		c = lowerTab[t[s+2]]
+	}
+	if !st.filter.mayAnchorLen(lowerTab[t[s]], lowerTab[t[s+1]], c, l) {
+		return
+	}
 	for k := s; k < e; k++ {
 		st.lw[k-s] = lowerTab[t[k]]
 	}
-	if !st.e.mayBeAnchor(st.lw[:l]) {
+	if !st.filter.mayBeAnchor(st.lw[:l]) {
 		return
 	}
 	st.anchor(s, e, st.lw[:l])
@@ -164,10 +189,15 @@ func (st *scanState) slowWord(s, e int) {
 			if class[c]&cLetter != 0 {
 				ascii = true
 			}
-		case c == 0xCE || c == 0xCF || c == 0xD0 || c == 0xD1 || c == 0xD3 || c == 0xD4 || c == 0xD2:
+		case c >= 0xC9 && c <= 0xD6 && c != 0xCC && c != 0xCD:
+			// IPA, Greek, Cyrillic, Armenian: look-alikes of Latin letters.
 			cyrGreek = true
+		case c == 0xE1 && k+1 < e && t[k+1] == 0xB4:
+			st.flags |= fNormalize // Latin small capitals
 		case c >= 0xE3 && c <= 0xED:
 			st.flags |= fCJK
+		case c == 0xE0:
+			st.flags |= fIndic
 		}
 	}
 	if ascii && cyrGreek {
@@ -177,7 +207,7 @@ func (st *scanState) slowWord(s, e int) {
 		return
 	}
 	lw := lowerAppend(st.lw[:0], t, s, e)
-	if len(lw) < 2 || len(lw) > len(st.lw) || !st.e.mayAnchor(lw[0], lw[1], third(lw)) || !st.e.mayBeAnchor(lw) {
+	if len(lw) < 2 || len(lw) > len(st.lw) || !st.e.all.mayAnchor(lw[0], lw[1], third(lw)) || !st.e.all.mayBeAnchor(lw) {
 		return
 	}
 	st.anchor(s, e, lw)

@@ -18,7 +18,7 @@ type token struct {
 	ls, le uint16 // lower-case form in window.low
 	brk    bool   // a sentence break lies between the previous word and this one
 	masks  bool   // mask is computed
-	mask   setMask
+	mask   *setMask
 }
 
 // window holds the words around one anchor. It lives on the stack of the

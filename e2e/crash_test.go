@@ -203,6 +203,7 @@ agents:
     upstream:
       url: %s
       model: mock
+      zone: loopback
   - name: stream
     environment: crash
     kind: openai
@@ -210,6 +211,7 @@ agents:
     upstream:
       url: %s
       model: mock
+      zone: loopback
 apps:
   - name: crash
     secrets: ["${env:CRASH_APP_SECRET}"]

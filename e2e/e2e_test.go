@@ -368,6 +368,7 @@ agents:
     upstream:
       url: %s
       model: mock
+      zone: loopback
       connect_timeout: 2s
       first_byte_timeout: 10s
 `, a.name, a.url)

@@ -70,6 +70,7 @@ agents:
     upstream:
       url: $mock/v1
       model: bench-model
+      zone: loopback
 apps:
   - name: bench
     secrets: ["\${env:BENCH_SECRET}"]

@@ -105,16 +105,22 @@ func customDetectors(g config.Guard) ([]detect.Detector, error) {
 
 // buildGuardEngine makes the content guard's engine: the built-in
 // detectors, the custom ones and the external classifier.
-func buildGuardEngine(cfg *config.Config) (*guard.Engine, error) {
+func buildGuardEngine(cfg *config.Config, out *outbound) (*guard.Engine, error) {
 	custom, err := customDetectors(cfg.Guard)
 	if err != nil {
 		return nil, err
 	}
 	var cl guard.Classifier
 	if c := cfg.Guard.Classifier; c != nil {
+		ec, err := out.client(c.Timeout.D(), 0, 0)
+		if err != nil {
+			return nil, fmt.Errorf("guard.classifier: %w", err)
+		}
 		hc, err := guard.NewHTTPClassifier(guard.HTTPClassifierConfig{
 			Protocol: c.Protocol, URL: c.URL, APIKey: c.APIKey, Timeout: c.Timeout.D(),
 			FailOpen: c.FailOpen, Threshold: c.Threshold, AttackLabels: c.AttackLabels,
+			Client:     ec.HTTPClient(),
+			Credential: out.credential(cfg, "guard.classifier.api_key", "guard-classifier"),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("guard.classifier: %w", err)

@@ -38,7 +38,13 @@ func guardEngineFor(path string) (*guard.Engine, *config.Config, error) {
 			return nil, nil, err
 		}
 	}
-	e, err := buildGuardEngine(cfg)
+	// The classifier is called through the egress policy; a classifier
+	// key kept in the secret store is not read by this command.
+	out, err := newOutbound(cfg, nil, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := buildGuardEngine(cfg, out)
 	return e, cfg, err
 }
 

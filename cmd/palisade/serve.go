@@ -83,22 +83,41 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	if met != nil {
 		obs, cpObs, journalO.Observer = met, met, met
 	}
+	// The SIEM exporters start after the journal (they need the secret
+	// store, which audits through it); they are woken after each commit.
+	notify := &exportNotifier{next: journalO.Observer}
+	journalO.Observer = notify
 	rec := audit.NewJournal(st, journalO)
 	defer rec.Close()
 	if met != nil {
 		met.WatchAuditQueue(rec.QueueDepth)
 	}
+	out, err := newOutbound(cfg, log, egressRecorder(rec, log))
+	if err != nil {
+		return err
+	}
+	mgr, err := openSecrets(cfg, st, rec, out)
+	if err != nil {
+		return err
+	}
+	out.secrets = newSecretCache(mgr)
+	warnSecretRefs(ctx, cfg, mgr, log)
 	if strings.HasSuffix(cfg.Server.PublicURL, ":0") {
 		// Listening on a free port: the public URL (sign-in redirects,
 		// the built-in provider's issuer) is the port actually bound.
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		cfg.Server.PublicURL = strings.TrimSuffix(cfg.Server.PublicURL, "0") + port
 	}
-	g, cleanup, err := buildGateway(ctx, cfg, st, rec, log, obs)
+	g, cleanup, err := buildGateway(ctx, cfg, st, rec, out, log, obs)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	stopExport, err := startExport(ctx, cfg, st, out, notify, met, log)
+	if err != nil {
+		return err
+	}
+	defer stopExport() // on early returns; a no-op after the call below
 	for _, u := range cfg.Unsafe() {
 		log.Warn("unsafe option in effect", "option", u)
 	}
@@ -136,6 +155,7 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 		log.Error("could not record shutdown", "err", rerr)
 	}
 	stopCheckpoints()
+	stopExport()
 	stopMetrics()
 	log.Info("palisade stopped")
 	return err

@@ -14,6 +14,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/agent/upstream"
 	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/egress"
 	"github.com/palisade-gw/palisade/internal/gateway"
 	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/store"
@@ -60,18 +61,18 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 }
 
 // buildAgents makes a running agent for each configured one.
-func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.AgentEntry, error) {
+func buildAgents(cfg *config.Config, log *slog.Logger, out *outbound) (map[string]*gateway.AgentEntry, error) {
 	envs := map[string]config.Environment{}
 	for _, e := range cfg.Environments {
 		envs[e.Name] = e
 	}
-	engine, err := buildGuardEngine(cfg)
+	engine, err := buildGuardEngine(cfg, out)
 	if err != nil {
 		return nil, err
 	}
 	policies := guardPolicies(cfg.Guard)
-	out := map[string]*gateway.AgentEntry{}
-	for _, a := range cfg.Agents {
+	entries := map[string]*gateway.AgentEntry{}
+	for i, a := range cfg.Agents {
 		env := envs[a.Environment]
 		g := engine.ForAgent(policies[guardPolicyName(cfg, a)], a.Instructions)
 		var impl agent.Agent
@@ -95,10 +96,16 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 			}
 			impl = k
 		case config.AgentOpenAI:
+			ec, err := out.client(egress.NoTimeout, a.Upstream.ConnectTimeout.D(), a.Upstream.FirstByteTimeout.D())
+			if err != nil {
+				return nil, fmt.Errorf("agent %s: %w", a.Name, err)
+			}
 			u, err := upstream.New(upstream.Options{
 				Name: a.Name, BaseURL: a.Upstream.URL, Model: a.Upstream.Model,
 				APIKey: a.Upstream.APIKey, APIKeyHeader: a.Upstream.APIKeyHeader, Instructions: a.Instructions,
 				ConnectTimeout: a.Upstream.ConnectTimeout.D(), FirstByteTimeout: a.Upstream.FirstByteTimeout.D(),
+				HTTPClient: ec.HTTPClient(),
+				Credential: out.credential(cfg, fmt.Sprintf("agents[%d].upstream.api_key", i), "upstream:"+a.Name),
 			})
 			if err != nil {
 				return nil, fmt.Errorf("agent %s: %w", a.Name, err)
@@ -107,13 +114,13 @@ func buildAgents(cfg *config.Config, log *slog.Logger) (map[string]*gateway.Agen
 		default:
 			return nil, fmt.Errorf("agent %s: unknown kind %q", a.Name, a.Kind)
 		}
-		out[a.Name] = &gateway.AgentEntry{
+		entries[a.Name] = &gateway.AgentEntry{
 			Name: a.Name, Description: a.Description, Environment: env.Name, Region: env.Region,
 			RetentionDays: env.RetentionDays, Timeout: a.Timeout.D(), Agent: impl, Guard: g,
 			Upstream: a.Kind == config.AgentOpenAI,
 		}
 	}
-	return out, nil
+	return entries, nil
 }
 
 // withLabels adds a source's labels to each of its documents (sorted,
@@ -147,8 +154,8 @@ func buildRoles(cfg *config.Config) []access.Role {
 // gateway; obs, when not nil, is told about its requests (metrics). The
 // returned cleanup releases what the gateway holds open (the GeoIP
 // database) once it has stopped.
-func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
-	g, cleanup, err := wireGateway(ctx, cfg, st, journal, log, obs)
+func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, out *outbound, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
+	g, cleanup, err := wireGateway(ctx, cfg, st, journal, out, log, obs)
 	if err != nil {
 		_ = cleanup()
 		return nil, func() error { return nil }, err
@@ -156,9 +163,9 @@ func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journ
 	return g, cleanup, nil
 }
 
-func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
+func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, out *outbound, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
 	cleanup := func() error { return nil }
-	agents, err := buildAgents(cfg, log)
+	agents, err := buildAgents(cfg, log, out)
 	if err != nil {
 		return nil, cleanup, err
 	}

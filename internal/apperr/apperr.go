@@ -146,6 +146,8 @@ const (
 	CodeContentBlocked      = "content_blocked"
 	CodeContentTooLarge     = "content_too_large"
 	CodeGuardUnavailable    = "guard_unavailable"
+	CodeSecretUnavailable   = "secret_unavailable"
+	CodeEgressDenied        = "egress_denied"
 	CodeInternal            = "internal_error"
 	CodeInvalidConfig       = "invalid_config"
 	CodeStreamingForbidden  = "streaming_not_supported"

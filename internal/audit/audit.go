@@ -37,6 +37,18 @@ const (
 	TypeLogout         = "auth.logout"
 	TypeSessionRevoked = "auth.session_revoked"
 	TypeTokenRevoked   = "token.revoked"
+	// Secret store: every read of a value (with its purpose), every
+	// change, and every refused access. Values never appear.
+	TypeSecretRead    = "secret.read"
+	TypeSecretPut     = "secret.put"
+	TypeSecretRotate  = "secret.rotate"
+	TypeSecretDisable = "secret.disable"
+	TypeSecretRewrap  = "secret.rewrap"
+	TypeSecretRefused = "secret.refused"
+	// TypeEgressRefused records an outbound call refused by the egress
+	// policy (a destination not allowed, a private address, a redirect to
+	// one).
+	TypeEgressRefused = "egress.refused"
 	// TypeAdminAuditSearch records a read of the audit log through the
 	// admin API, with the filters used (never the events returned).
 	TypeAdminAuditSearch = "admin.audit_search"

@@ -31,6 +31,10 @@ type Config struct {
 	// Guard configures content inspection: sensitive data, prompt
 	// injection and unsafe output.
 	Guard Guard `yaml:"guard" json:"guard,omitempty" jsonschema:"description=The content guard: policies for personal data\\, secrets\\, prompt injection and unsafe output; custom detectors; an external classifier."`
+	// Secrets configures the encrypted secret store.
+	Secrets Secrets `yaml:"secrets" json:"secrets,omitempty" jsonschema:"description=The secret store: its key-encryption key\\, or a Vault KV engine. Configuration names secrets as ${secret:NAME}."`
+	// Egress configures the outbound client: zones and destinations.
+	Egress Egress `yaml:"egress" json:"egress,omitempty" jsonschema:"description=Outbound calls: named network zones and allowed destinations. Private\\, loopback\\, link-local and metadata addresses are refused unless a zone allows them."`
 
 	// Raw holds, for every string field whose text in the file contained a
 	// reference (${env:NAME}, ${secret:NAME}) or an escaped "$${", the text
@@ -55,6 +59,51 @@ type Audit struct {
 	CheckpointDir string `yaml:"checkpoint_dir" json:"checkpoint_dir,omitempty" jsonschema:"description=Directory that receives a copy of every signed checkpoint (SIZE.checkpoint)\\, ideally on other storage than the database. Relative to the config file. Default none."`
 	// Origin names the log in its checkpoints.
 	Origin string `yaml:"origin" json:"origin,omitempty" jsonschema:"description=Name of the log in its checkpoints. Default the host of server.public_url followed by /audit. Changing it makes older checkpoints unverifiable."`
+	// Export sends every audit event to SIEMs.
+	Export AuditExport `yaml:"export" json:"export,omitempty" jsonschema:"description=Send every audit event to a SIEM: webhooks (HMAC-signed JSON batches) and syslog (RFC 5424 over TCP or TLS). At least once\\, in order\\, resumed after a restart."`
+}
+
+// AuditExport lists the sinks that receive a copy of every audit event.
+type AuditExport struct {
+	// Webhooks receive HMAC-signed JSON batches.
+	Webhooks []AuditWebhook `yaml:"webhooks" json:"webhooks,omitempty" jsonschema:"description=HTTP endpoints that receive JSON batches of events\\, signed with HMAC-SHA256."`
+	// Syslog receivers get RFC 5424 messages.
+	Syslog []AuditSyslog `yaml:"syslog" json:"syslog,omitempty" jsonschema:"description=Syslog receivers (RFC 5424 with octet-counting framing over TCP\\, or over TLS as RFC 5425)."`
+}
+
+// AuditWebhook is one webhook sink.
+type AuditWebhook struct {
+	// Name identifies the sink; its delivery cursor is kept under it.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Sink name; the delivery position is stored under it\\, so renaming a sink sends everything again.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// URL receives POSTs.
+	URL string `yaml:"url" json:"url" jsonschema:"required,description=Endpoint receiving POST with a JSON object holding the events array. https unless loopback."`
+	// Secret is a reference to the HMAC key.
+	Secret string `yaml:"secret" json:"secret" jsonschema:"required,description=Reference to the HMAC-SHA256 signing key (at least 32 characters)\\, such as ${secret:siem-webhook}.,pattern=^\\$\\{[a-z][a-z0-9]*:[^\\s${}]+\\}$"`
+	// Zone lets the URL's host resolve to a private network.
+	Zone string `yaml:"zone" json:"zone,omitempty" jsonschema:"description=Egress zone whose addresses the host may resolve to (a SIEM on an internal network)."`
+	// BatchSize is the most events per POST.
+	BatchSize int `yaml:"batch_size" json:"batch_size,omitempty" jsonschema:"description=Most events per request. Default 500.,minimum=1,maximum=1000"`
+	// Timeout bounds one delivery.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=Time allowed for one delivery. Default 10s."`
+}
+
+// AuditSyslog is one syslog sink.
+type AuditSyslog struct {
+	// Name identifies the sink; its delivery cursor is kept under it.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Sink name; the delivery position is stored under it.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Address is host:port of the receiver.
+	Address string `yaml:"address" json:"address" jsonschema:"required,description=host:port of the syslog receiver."`
+	// TLS selects RFC 5425 transport; without it plain TCP is used, which
+	// is unsafe off loopback.
+	TLS bool `yaml:"tls" json:"tls,omitempty" jsonschema:"description=Use TLS (RFC 5425). Plain TCP to a host that is not loopback needs allow_insecure_tcp."`
+	// CAFile is a PEM CA bundle for the receiver's certificate.
+	CAFile string `yaml:"ca_file" json:"ca_file,omitempty" jsonschema:"description=PEM CA bundle for the receiver's certificate (instead of the system roots). Relative to the config file."`
+	// Facility is the syslog facility number.
+	Facility *int `yaml:"facility" json:"facility,omitempty" jsonschema:"description=Syslog facility (0-23). Default 13 (log audit).,minimum=0,maximum=23"`
+	// Zone lets the address be on a private network.
+	Zone string `yaml:"zone" json:"zone,omitempty" jsonschema:"description=Egress zone whose addresses the receiver may have."`
+	// AllowInsecureTCP permits plain TCP to a host that is not loopback.
+	AllowInsecureTCP bool `yaml:"allow_insecure_tcp" json:"allow_insecure_tcp,omitempty" jsonschema:"description=UNSAFE: send audit events unencrypted over TCP to a host that is not loopback. Default false."`
 }
 
 // Server configures the public HTTP listener.
@@ -187,6 +236,9 @@ type Upstream struct {
 	ConnectTimeout Duration `yaml:"connect_timeout" json:"connect_timeout,omitempty" jsonschema:"description=Time allowed to connect. Default 10s."`
 	// FirstByteTimeout bounds the wait for response headers.
 	FirstByteTimeout Duration `yaml:"first_byte_timeout" json:"first_byte_timeout,omitempty" jsonschema:"description=Time allowed until the response headers arrive. Default 60s."`
+	// Zone lets the URL's host resolve to a private or loopback network
+	// (a model server on the local network or the same machine).
+	Zone string `yaml:"zone" json:"zone,omitempty" jsonschema:"description=Egress zone whose addresses the host may resolve to\\, such as loopback for a model server on this machine. Default none: public addresses only."`
 	// AllowInsecureHTTP permits plain http to a non-loopback host. Unsafe.
 	AllowInsecureHTTP bool `yaml:"allow_insecure_http" json:"allow_insecure_http,omitempty" jsonschema:"description=UNSAFE: allow plain http to a host that is not loopback. Default false."`
 }

@@ -35,6 +35,10 @@ const (
 	defaultSessionIdle       = time.Hour
 	defaultCheckpointEvery   = 1000
 	defaultCheckpointPeriod  = 60 * time.Second
+	defaultExportBatch       = 500
+	defaultExportTimeout     = 10 * time.Second
+	defaultSyslogFacility    = 13 // log audit
+	defaultEgressMaxBytes    = 10 << 20
 )
 
 // Limits enforced by Validate.
@@ -80,7 +84,8 @@ func baseDefaults() *Config {
 			Local:    LocalIdP{AccessTokenTTL: Duration(defaultLocalAccessTTL), RefreshTokenTTL: Duration(defaultLocalRefreshTTL)},
 			Sessions: Sessions{Lifetime: Duration(defaultSessionLifetime), IdleTimeout: Duration(defaultSessionIdle)},
 		},
-		Audit: Audit{CheckpointEvery: defaultCheckpointEvery, CheckpointInterval: Duration(defaultCheckpointPeriod)},
+		Audit:  Audit{CheckpointEvery: defaultCheckpointEvery, CheckpointInterval: Duration(defaultCheckpointPeriod)},
+		Egress: Egress{MaxResponseBytes: defaultEgressMaxBytes},
 	}
 }
 
@@ -166,6 +171,36 @@ func applyElementDefaults(c *Config, set func(path string) bool) {
 		}
 		if !set(p + ".mfa.amr") {
 			is.MFA.AMR = []string{"mfa"}
+		}
+	}
+	for i := range c.Audit.Export.Webhooks {
+		w := &c.Audit.Export.Webhooks[i]
+		p := fmt.Sprintf("audit.export.webhooks[%d]", i)
+		if !set(p + ".batch_size") {
+			w.BatchSize = defaultExportBatch
+		}
+		if !set(p + ".timeout") {
+			w.Timeout = Duration(defaultExportTimeout)
+		}
+	}
+	for i := range c.Audit.Export.Syslog {
+		if s := &c.Audit.Export.Syslog[i]; s.Facility == nil {
+			f := defaultSyslogFacility
+			s.Facility = &f
+		}
+	}
+	if kek := c.Secrets.KEK; kek != nil && kek.VaultTransit != nil && kek.VaultTransit.Mount == "" {
+		kek.VaultTransit.Mount = "transit"
+	}
+	if kv := c.Secrets.VaultKV; kv != nil {
+		if kv.Mount == "" {
+			kv.Mount = "secret"
+		}
+		if !set("secrets.vault_kv.prefix") {
+			kv.Prefix = "palisade/"
+		}
+		if kv.Field == "" {
+			kv.Field = "value"
 		}
 	}
 	if c.Guard.Classifier != nil && !set("guard.classifier.timeout") {

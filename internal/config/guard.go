@@ -95,6 +95,8 @@ type GuardClassifier struct {
 	Threshold float64 `yaml:"threshold" json:"threshold,omitempty" jsonschema:"description=Score at or above which an attack label counts (text_classification). Default 0.5.,minimum=0,maximum=1"`
 	// AttackLabels are the labels meaning attack.
 	AttackLabels []string `yaml:"attack_labels" json:"attack_labels,omitempty" jsonschema:"description=Labels meaning attack (text_classification). Default INJECTION\\, JAILBREAK\\, MALICIOUS."`
+	// Zone lets the URL's host resolve to a private or loopback network.
+	Zone string `yaml:"zone" json:"zone,omitempty" jsonschema:"description=Egress zone whose addresses the host may resolve to. Default none: public addresses only."`
 	// AllowInsecureHTTP permits plain http to a host that is not loopback.
 	AllowInsecureHTTP bool `yaml:"allow_insecure_http" json:"allow_insecure_http,omitempty" jsonschema:"description=UNSAFE: allow plain http to a host that is not loopback. Default false."`
 }

@@ -30,6 +30,11 @@ import (
 type Loader struct {
 	// Resolvers maps a reference scheme ("env", "secret") to its resolver.
 	Resolvers map[string]Resolver
+	// SecretCheck, when set, is asked whether the secret named by each
+	// deferred ${secret:NAME} reference (see SecretRef) exists and is
+	// enabled; it must not read the value. Nil accepts such references
+	// unchecked, as `palisade config validate` does without the store.
+	SecretCheck func(name string) error
 	// Checks are further validations by the parts that use the
 	// configuration (compiling access policies, say). Their problems are
 	// reported with file and line like Validate's.
@@ -98,7 +103,7 @@ func (l *Loader) Parse(filename string, data []byte) (*Config, error) {
 			}
 		}
 	}
-	for _, p := range []*string{&c.Access.GeoIPDatabase, tlsPath(c, 0), tlsPath(c, 1), tlsPath(c, 2), &c.Audit.CheckpointDir} {
+	for _, p := range append([]*string{&c.Access.GeoIPDatabase, tlsPath(c, 0), tlsPath(c, 1), tlsPath(c, 2), &c.Audit.CheckpointDir}, egressPaths(c)...) {
 		if p != nil && *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(base, *p)
 		}

@@ -32,7 +32,8 @@ func TestDefault(t *testing.T) {
 			Local:    LocalIdP{AccessTokenTTL: Duration(10 * time.Minute), RefreshTokenTTL: Duration(8 * time.Hour)},
 			Sessions: Sessions{Lifetime: Duration(12 * time.Hour), IdleTimeout: Duration(time.Hour)},
 		},
-		Audit: Audit{CheckpointEvery: 1000, CheckpointInterval: Duration(time.Minute), Origin: "127.0.0.1:8080/audit"},
+		Audit:  Audit{CheckpointEvery: 1000, CheckpointInterval: Duration(time.Minute), Origin: "127.0.0.1:8080/audit"},
+		Egress: Egress{MaxResponseBytes: 10 << 20},
 	}
 	if diff := cmp.Diff(want, Default()); diff != "" {
 		t.Errorf("Default() mismatch (-want +got):\n%s", diff)
@@ -163,8 +164,19 @@ func TestParseFull(t *testing.T) {
 				Permissions: Permissions{Agents: []string{"*"}, Knowledge: []string{"hr-internal", "hr-confidential"}, Tools: []string{"leave-balance"}, Admin: []string{"audit.read"}}},
 		},
 		Audit: Audit{CheckpointEvery: 500, CheckpointInterval: Duration(30 * time.Second),
-			CheckpointDir: filepath.Join(dir, "checkpoints"), Origin: "palisade.example.com/audit"},
+			CheckpointDir: filepath.Join(dir, "checkpoints"), Origin: "palisade.example.com/audit",
+			Export: AuditExport{
+				Webhooks: []AuditWebhook{{Name: "siem", URL: "https://siem.example.com/ingest/palisade", BatchSize: 200, Timeout: Duration(10 * time.Second)}},
+				Syslog:   []AuditSyslog{{Name: "soc", Address: "syslog.internal:6514", TLS: true, CAFile: filepath.Join(dir, "soc-ca.pem"), Facility: ptr(13), Zone: "corp"}},
+			}},
+		Secrets: Secrets{KEK: &SecretsKEK{KeysetFile: "/run/secrets/palisade-kek.json"}},
+		Egress: Egress{
+			Zones:            []EgressZone{{Name: "corp", CIDRs: []string{"10.20.0.0/16", "fd00:20::/64"}}},
+			Destinations:     []EgressDestination{{Name: "leave-api", URL: "https://hr-api.internal/leave/", Zone: "corp", CAFile: filepath.Join(dir, "hr-ca.pem")}},
+			MaxResponseBytes: 10 << 20,
+		},
 		Raw: map[string]string{
+			"audit.export.webhooks[0].secret":           "${secret:siem-webhook}",
 			"store.dsn":                                 "postgres://palisade:${env:PALISADE_PG_PASSWORD}@db.internal:5432/palisade?sslmode=verify-full",
 			"agents[1].upstream.api_key":                "${env:OPENAI_API_KEY}",
 			"apps[0].secrets[0]":                        "${env:HR_WEB_SECRET}",

@@ -177,6 +177,23 @@ func (l *Loader) resolveRefs(c *Config) (failed map[string]bool, ps problems) {
 			failed[path] = true
 			return
 		}
+		if len(segs) == 1 && segs[0].scheme == SchemeSecret && egressCredentialPath.MatchString(path) {
+			// Deferred: the value is read from the secret store at the
+			// point of egress, never held by the configuration.
+			if l.SecretCheck != nil {
+				if err := l.SecretCheck(segs[0].name); err != nil {
+					ps.add(path, "cannot use ${%s:%s}: %v", segs[0].scheme, segs[0].name, err)
+					failed[path] = true
+					return
+				}
+			}
+			if c.Raw == nil {
+				c.Raw = map[string]string{}
+			}
+			c.Raw[path] = *s
+			*s = ""
+			return
+		}
 		var b strings.Builder
 		ok := true
 		for _, seg := range segs {
@@ -242,9 +259,32 @@ func eachString(v reflect.Value, path string, fn func(path string, s *string)) {
 	}
 }
 
+// egressCredentialPath matches the credential fields that Palisade only
+// ever uses on an outbound call. A ${secret:NAME} reference there is not
+// resolved when the configuration loads: the field stays empty, c.Raw keeps
+// the reference (see SecretRef), and the caller reads the secret from the
+// store at the point of egress, so the plaintext is never part of the
+// configuration.
+var egressCredentialPath = regexp.MustCompile(`^(agents\[\d+\]\.upstream\.api_key|guard\.classifier\.api_key|audit\.export\.webhooks\[\d+\]\.secret|egress\.destinations\[\d+\]\.(api_key|client_key|client_secret))$`)
+
+// SecretRef returns the secret name of the field at path when it was
+// written as exactly one ${secret:NAME} reference, which for the fields
+// used only at egress is left unresolved (the field itself is empty).
+func (c *Config) SecretRef(path string) (string, bool) {
+	raw, ok := c.Raw[path]
+	if !ok {
+		return "", false
+	}
+	segs, err := parseRefs(raw)
+	if err != nil || len(segs) != 1 || segs[0].scheme != SchemeSecret {
+		return "", false
+	}
+	return segs[0].name, true
+}
+
 // credentialPath matches the fields that hold credentials: they must be
 // references, never literal values.
-var credentialPath = regexp.MustCompile(`^(store\.dsn|agents\[\d+\]\.upstream\.api_key|apps\[\d+\]\.secrets\[\d+\]|identity\.issuers\[\d+\]\.sign_in\.client_secret|identity\.local\.clients\[\d+\]\.secret)$`)
+var credentialPath = regexp.MustCompile(`^(store\.dsn|agents\[\d+\]\.upstream\.api_key|apps\[\d+\]\.secrets\[\d+\]|identity\.issuers\[\d+\]\.sign_in\.client_secret|identity\.local\.clients\[\d+\]\.secret|guard\.classifier\.api_key|audit\.export\.webhooks\[\d+\]\.secret|egress\.destinations\[\d+\]\.(api_key|client_key|client_secret)|secrets\.kek\.vault_transit\.token|secrets\.vault_kv\.token)$`)
 
 // redactedText replaces a literal credential in Redacted output.
 const redactedText = "[REDACTED]"
@@ -304,6 +344,26 @@ func (c *Config) clone() *Config {
 	r.Roles = slices.Clone(c.Roles)
 	r.Access.Policies = slices.Clone(c.Access.Policies)
 	r.Access.Locations = slices.Clone(c.Access.Locations)
+	r.Audit.Export.Webhooks = slices.Clone(c.Audit.Export.Webhooks)
+	r.Audit.Export.Syslog = slices.Clone(c.Audit.Export.Syslog)
+	if k := c.Secrets.KEK; k != nil {
+		kc := *k
+		if k.VaultTransit != nil {
+			vt := *k.VaultTransit
+			kc.VaultTransit = &vt
+		}
+		r.Secrets.KEK = &kc
+	}
+	if kv := c.Secrets.VaultKV; kv != nil {
+		kvc := *kv
+		r.Secrets.VaultKV = &kvc
+	}
+	r.Egress.Zones = slices.Clone(c.Egress.Zones)
+	r.Egress.Destinations = slices.Clone(c.Egress.Destinations)
+	if cl := c.Guard.Classifier; cl != nil {
+		clc := *cl
+		r.Guard.Classifier = &clc
+	}
 	r.Raw = maps.Clone(c.Raw)
 	return &r
 }

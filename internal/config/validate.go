@@ -54,6 +54,7 @@ func (c *Config) problems() []Problem {
 	v.access()
 	v.audit()
 	v.guardRefs(v.guard())
+	v.egress()
 	return v.ps
 }
 
@@ -289,7 +290,8 @@ func (v *validator) upstream(p string, u *Upstream) {
 	}
 	if u.APIKey != "" || v.c.Raw[p+".api_key"] != "" {
 		v.credential(p+".api_key", "api_key")
-		if _, isRef := v.c.Raw[p+".api_key"]; isRef && u.APIKey == "" {
+		_, deferred := v.c.SecretRef(p + ".api_key")
+		if _, isRef := v.c.Raw[p+".api_key"]; isRef && u.APIKey == "" && !deferred {
 			v.add(p+".api_key", "the reference resolved to an empty value")
 		}
 	}
@@ -445,5 +447,6 @@ func (c *Config) Unsafe() []string {
 		}
 	}
 	out = append(out, c.unsafeGuard()...)
+	out = append(out, c.unsafeEgress()...)
 	return out
 }

@@ -32,6 +32,10 @@ type HTTPClassifierConfig struct {
 	// APIKey is sent as Ocp-Apim-Subscription-Key (Prompt Shields) or as a
 	// Bearer token (text classification); empty sends none.
 	APIKey string
+	// Credential, when set, supplies the key for each call instead of
+	// APIKey (read from the secret store at the point of egress). Its
+	// error is a failed call: refused unless FailOpen.
+	Credential func(ctx context.Context) (string, error)
 	// Timeout bounds one call; default 2s.
 	Timeout time.Duration
 	// FailOpen allows the text when the classifier cannot answer. Unsafe.
@@ -107,11 +111,20 @@ func (c *HTTPClassifier) Classify(ctx context.Context, src Source, text string) 
 		return false, 0, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if c.cfg.APIKey != "" {
+	key := c.cfg.APIKey
+	if c.cfg.Credential != nil {
+		if key, err = c.cfg.Credential(ctx); err != nil {
+			return false, 0, fmt.Errorf("guard: classifier credential: %w", err)
+		}
+	}
+	if key != "" {
+		if strings.ContainsAny(key, "\r\n\x00") {
+			return false, 0, errors.New("guard: classifier credential is not a valid header value")
+		}
 		if c.cfg.Protocol == ProtocolPromptShields {
-			req.Header.Set("Ocp-Apim-Subscription-Key", c.cfg.APIKey)
+			req.Header.Set("Ocp-Apim-Subscription-Key", key)
 		} else {
-			req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+			req.Header.Set("Authorization", "Bearer "+key)
 		}
 	}
 	resp, err := c.cfg.Client.Do(req)

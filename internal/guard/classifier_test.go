@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,5 +118,26 @@ func TestTextClassificationClassifierTimeoutAndFailOpen(t *testing.T) {
 	}
 	if _, err := NewHTTPClassifier(HTTPClassifierConfig{Protocol: "grpc"}); err == nil {
 		t.Fatal("unknown protocol accepted")
+	}
+}
+
+// Ensure a Credential supplies the key per call, and that a failing one is
+// a failed call, refused unless the classifier fails open.
+func TestClassifierCredential(t *testing.T) {
+	srv := shieldsServer(t, "k-from-store")
+	defer srv.Close()
+	url := srv.URL + "/?api-version=2024-09-01"
+	ok, err := NewHTTPClassifier(HTTPClassifierConfig{Protocol: ProtocolPromptShields, URL: url,
+		Credential: func(context.Context) (string, error) { return "k-from-store", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := ok.Classify(t.Context(), FromUser, "EVIL"); err != nil || !got {
+		t.Fatalf("Classify = %v, %v", got, err)
+	}
+	sealed, _ := NewHTTPClassifier(HTTPClassifierConfig{Protocol: ProtocolPromptShields, URL: url,
+		Credential: func(context.Context) (string, error) { return "", errors.New("the secret store is sealed") }})
+	if _, _, err := sealed.Classify(t.Context(), FromUser, "hello"); err == nil || !strings.Contains(err.Error(), "sealed") {
+		t.Fatalf("Classify with a sealed store = %v, want the credential error", err)
 	}
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -239,4 +240,57 @@ func (m *Metrics) WatchAuditQueue(depth func() int) {
 func (m *Metrics) ObserveCheckpoint(size, unsigned int64) {
 	m.checkpointSize.Set(float64(size))
 	m.unsigned.Set(float64(unsigned))
+}
+
+// ExportStatus is what the metrics need to know about one SIEM export
+// sink.
+type ExportStatus struct {
+	// Lag returns how many audit events the sink has not yet acknowledged
+	// and the age of the oldest of them.
+	Lag func(ctx context.Context) (events int64, oldest time.Duration, err error)
+	// Counts returns the events delivered and the failed deliveries so
+	// far.
+	Counts func() (delivered, failures int64)
+}
+
+// exportLagTimeout bounds the store read behind one scrape of the export
+// lag.
+const exportLagTimeout = 2 * time.Second
+
+// WatchExport registers the gauges of one SIEM export sink:
+// palisade_audit_export_lag_events, palisade_audit_export_lag_seconds,
+// palisade_audit_export_delivered_total and
+// palisade_audit_export_failures_total, labelled by sink. A lag that cannot
+// be read is reported as -1.
+func (m *Metrics) WatchExport(sink string, st ExportStatus) error {
+	lag := func() (int64, time.Duration) {
+		ctx, cancel := context.WithTimeout(context.Background(), exportLagTimeout)
+		defer cancel()
+		n, age, err := st.Lag(ctx)
+		if err != nil {
+			return -1, -time.Second
+		}
+		return n, age
+	}
+	labels := prometheus.Labels{"sink": sink}
+	cs := []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "palisade_audit_export_lag_events", ConstLabels: labels,
+			Help: "Audit events the SIEM export sink has not yet acknowledged (-1: unknown)."},
+			func() float64 { n, _ := lag(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "palisade_audit_export_lag_seconds", ConstLabels: labels,
+			Help: "Age of the oldest audit event the SIEM export sink has not yet acknowledged (0: none, -1: unknown)."},
+			func() float64 { _, a := lag(); return a.Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "palisade_audit_export_delivered_total", ConstLabels: labels,
+			Help: "Audit events delivered to the SIEM export sink since start."},
+			func() float64 { d, _ := st.Counts(); return float64(d) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "palisade_audit_export_failures_total", ConstLabels: labels,
+			Help: "Failed deliveries to the SIEM export sink since start."},
+			func() float64 { _, f := st.Counts(); return float64(f) }),
+	}
+	for _, c := range cs {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -195,5 +196,46 @@ func TestRegistryAndHandler(t *testing.T) {
 		if resp.StatusCode == 200 {
 			t.Errorf("%s %s answered 200", c.method, c.path)
 		}
+	}
+}
+
+// Ensure an export sink's lag and counters are served with its name, and
+// that a lag that cannot be read shows as -1.
+func TestWatchExport(t *testing.T) {
+	m := New(Options{})
+	var failing bool
+	err := m.WatchExport("siem", ExportStatus{
+		Lag: func(context.Context) (int64, time.Duration, error) {
+			if failing {
+				return 0, 0, errors.New("store down")
+			}
+			return 42, 3 * time.Second, nil
+		},
+		Counts: func() (int64, int64) { return 1000, 2 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP palisade_audit_export_lag_events Audit events the SIEM export sink has not yet acknowledged (-1: unknown).
+# TYPE palisade_audit_export_lag_events gauge
+palisade_audit_export_lag_events{sink="siem"} 42
+# HELP palisade_audit_export_lag_seconds Age of the oldest audit event the SIEM export sink has not yet acknowledged (0: none, -1: unknown).
+# TYPE palisade_audit_export_lag_seconds gauge
+palisade_audit_export_lag_seconds{sink="siem"} 3
+# HELP palisade_audit_export_failures_total Failed deliveries to the SIEM export sink since start.
+# TYPE palisade_audit_export_failures_total counter
+palisade_audit_export_failures_total{sink="siem"} 2
+`
+	names := []string{"palisade_audit_export_lag_events", "palisade_audit_export_lag_seconds", "palisade_audit_export_failures_total"}
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(want), names...); err != nil {
+		t.Error(err)
+	}
+	failing = true
+	if err := testutil.GatherAndCompare(m.Registry(), strings.NewReader(strings.ReplaceAll(strings.ReplaceAll(want, "} 42", "} -1"), "} 3\n", "} -1\n")), names...); err != nil {
+		t.Error(err)
+	}
+	if err := m.WatchExport("siem", ExportStatus{}); err == nil {
+		t.Error("a second sink of the same name was registered")
 	}
 }

@@ -29,6 +29,9 @@ var (
 	// ErrInvalid means a call's arguments are outside what it accepts
 	// (an audit search limit out of range, a negative cursor).
 	ErrInvalid = errors.New("store: invalid argument")
+	// ErrConflict means a compare-and-swap found the record changed since
+	// the caller read it (a secret version re-wrapped meanwhile).
+	ErrConflict = errors.New("store: conflict")
 )
 
 // Conversation is one conversation between a user, through an app, and an
@@ -305,12 +308,79 @@ type Journal interface {
 	CommitRecords(ctx context.Context, recs []Record) ([]Record, error)
 }
 
+// ExportCursors remember how far each SIEM export of the audit log has
+// delivered (the Seq of the last event its sink acknowledged), so that an
+// export resumes where it stopped after a restart instead of sending the
+// whole log again or skipping events. Replicas exporting to one sink share
+// its cursor.
+type ExportCursors interface {
+	// GetExportCursor returns the stored cursor of the sink: the Seq of
+	// the last audit event delivered to it, 0 if none is stored. sink
+	// must not be empty.
+	GetExportCursor(ctx context.Context, sink string) (int64, error)
+	// SetExportCursor stores seq as the sink's cursor, delivered at at.
+	// The cursor never moves backwards: a seq lower than the one stored
+	// is ignored (no error), so a slow replica cannot undo a faster one's
+	// progress. Returns an error wrapping ErrInvalid if sink is empty or
+	// seq negative.
+	SetExportCursor(ctx context.Context, sink string, seq int64, at time.Time) error
+}
+
+// SecretVersion is one stored version of a named secret: the ciphertext of
+// its value under its own data key, and that data key wrapped by a
+// key-encryption key. The store never sees plaintext; encryption and the
+// policy around it belong to internal/secrets.
+type SecretVersion struct {
+	// Name identifies the secret; Version counts from 1 per name.
+	Name    string
+	Version int
+	// Ciphertext is the value encrypted under the data key (an AEAD whose
+	// associated data binds name and version).
+	Ciphertext []byte
+	// WrappedKey is the data key encrypted by the key-encryption key.
+	WrappedKey []byte
+	// KEKID names the key-encryption key (and its key id) that wrapped
+	// WrappedKey, so that rotation knows what to re-wrap.
+	KEKID    string
+	Disabled bool
+	// CreatedAt is when the version was stored; DisabledAt when it was
+	// first disabled (zero while enabled).
+	CreatedAt  time.Time
+	DisabledAt time.Time
+	// CreatedBy is the actor who stored the version.
+	CreatedBy string
+}
+
+// Secrets stores the encrypted versions of named secrets.
+type Secrets interface {
+	// PutSecretVersion stores v. Returns ErrAlreadyExists if (v.Name,
+	// v.Version) is taken: of concurrent writers of the same version,
+	// exactly one succeeds.
+	PutSecretVersion(ctx context.Context, v SecretVersion) error
+	// GetSecretVersion returns one version of a secret; version 0 means
+	// the latest, enabled or not. Returns ErrNotFound if absent.
+	GetSecretVersion(ctx context.Context, name string, version int) (SecretVersion, error)
+	// ListSecretVersions returns every version of the named secret, or of
+	// all secrets when name is "", ordered by name and version.
+	ListSecretVersions(ctx context.Context, name string) ([]SecretVersion, error)
+	// DisableSecretVersion marks a version disabled at the given time.
+	// Disabling a disabled version is a no-op that keeps the first
+	// DisabledAt. Returns ErrNotFound if absent.
+	DisableSecretVersion(ctx context.Context, name string, version int, at time.Time) error
+	// RewrapSecretVersion replaces a version's WrappedKey and KEKID, if
+	// its KEKID is still oldKEKID. Returns ErrNotFound if absent and
+	// ErrConflict if the KEKID has changed meanwhile (and then changes
+	// nothing).
+	RewrapSecretVersion(ctx context.Context, name string, version int, oldKEKID string, wrapped []byte, newKEKID string) error
+}
+
 // Store is everything Palisade persists.
 type Store interface {
 	Conversations
 	Messages
 	AuditEvents
 	Checkpoints
+	ExportCursors
 	Journal
 	Keys
 	Users
@@ -318,6 +388,7 @@ type Store interface {
 	Tickets
 	Revocations
 	UserCountries
+	Secrets
 	// Ping reports whether the database answers; it wraps ErrUnavailable.
 	Ping(ctx context.Context) error
 	// Close releases the database.

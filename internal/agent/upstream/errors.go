@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/palisade-gw/palisade/internal/apperr"
+	"github.com/palisade-gw/palisade/internal/egress"
 )
 
 // Messages of the refusals this package returns. They are shown to the
@@ -40,6 +41,24 @@ func (a *Agent) transportError(ctx context.Context, err error) error {
 	if cerr := a.contextError(ctx, err); cerr != nil {
 		return cerr
 	}
+	if ee, ok := errors.AsType[*egress.Error](err); ok {
+		switch ee.Code {
+		case egress.CodeTimeout:
+			return a.wrap(err, apperr.KindUpstreamTimeout, apperr.CodeUpstreamTimeout, msgTimeout)
+		case egress.CodeUnreachable:
+			return a.wrap(err, apperr.KindUpstream, apperr.CodeUpstreamUnavail, msgUnavailable)
+		case egress.CodeTLS:
+			return a.wrap(err, apperr.KindUpstream, apperr.CodeUpstreamUnavail, msgTLS)
+		case egress.CodeResponseTooLarge:
+			return a.badResponse(err, msgTooLarge)
+		case egress.CodeCanceled:
+			if cerr := a.contextError(ctx, context.Canceled); cerr != nil {
+				return cerr
+			}
+		}
+		return a.wrap(err, apperr.KindUpstream, apperr.CodeEgressDenied,
+			"Palisade's egress policy refused the call to the model server (%s): %s", ee.Code, ee.Reason)
+	}
 	if errors.Is(err, errRedirect) {
 		return a.wrap(err, apperr.KindUpstream, apperr.CodeUpstreamError, msgRedirect)
 	}
@@ -63,7 +82,7 @@ func (a *Agent) readError(ctx context.Context, err error) error {
 		return cerr
 	}
 	switch {
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, errTooLarge) || egress.HasCode(err, egress.CodeResponseTooLarge):
 		return a.badResponse(err, msgTooLarge)
 	case errors.Is(err, bufio.ErrTooLong):
 		return a.badResponse(err, msgLineTooLong)
@@ -184,6 +203,9 @@ func isTLSError(err error) bool {
 func (a *Agent) excerpt(s string) string {
 	if a.apiKey != "" {
 		s = strings.ReplaceAll(s, a.apiKey, redactedSentinel)
+	}
+	if k := a.lastKey.Load(); k != nil && *k != "" {
+		s = strings.ReplaceAll(s, *k, redactedSentinel)
 	}
 	s = strings.ToValidUTF8(s, "")
 	words := strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) })

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/palisade-gw/palisade/internal/agent"
@@ -71,6 +72,11 @@ type Options struct {
 	// then the client's business. Its redirect policy is wrapped so that
 	// redirects to another host are still refused.
 	HTTPClient *http.Client
+	// Credential, when set, supplies the API key for each request instead
+	// of APIKey: Palisade reads it from the secret store at the point of
+	// egress, so it is never part of the configuration. Its error refuses
+	// the request (503 secret_unavailable unless it is an apperr.Error).
+	Credential func(ctx context.Context) (string, error)
 	// MaxResponseBytes bounds the size of one answer (the whole body, or the
 	// whole event stream). Default 8 MiB.
 	MaxResponseBytes int64
@@ -86,6 +92,8 @@ type Agent struct {
 	keyHeader    string
 	keyValue     string
 	apiKey       string
+	credential   func(ctx context.Context) (string, error)
+	lastKey      atomic.Pointer[string]
 	client       *http.Client
 	maxBytes     int64
 }
@@ -174,6 +182,7 @@ func New(opts Options) (*Agent, error) {
 		keyHeader:    header,
 		keyValue:     value,
 		apiKey:       opts.APIKey,
+		credential:   opts.Credential,
 		client:       client,
 		maxBytes:     maxBytes,
 	}, nil
@@ -271,6 +280,9 @@ func (a *Agent) send(ctx context.Context, req *agent.Request, stream bool) (*htt
 	}
 	hreq, err := a.newRequest(ctx, body, stream)
 	if err != nil {
+		if _, ok := errors.AsType[*apperr.Error](err); ok {
+			return nil, err
+		}
 		return nil, apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "An internal error occurred.")
 	}
 	resp, err := a.client.Do(hreq)
@@ -304,8 +316,28 @@ func (a *Agent) newRequest(ctx context.Context, body []byte, stream bool) (*http
 		hreq.Header.Set("Accept", "application/json")
 	}
 	hreq.Header.Set("User-Agent", userAgent)
-	if a.keyValue != "" {
-		hreq.Header.Set(a.keyHeader, a.keyValue)
+	value := a.keyValue
+	if a.credential != nil {
+		key, err := a.credential(ctx)
+		if err != nil {
+			if _, ok := errors.AsType[*apperr.Error](err); ok {
+				return nil, err
+			}
+			return nil, apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeSecretUnavailable,
+				"The credential for this agent's model server is unavailable, so the request was not sent.")
+		}
+		if !validHeaderValue(key) {
+			return nil, apperr.New(apperr.KindUnavailable, apperr.CodeSecretUnavailable,
+				"The credential for this agent's model server is not a valid header value, so the request was not sent.")
+		}
+		a.lastKey.Store(&key)
+		value = key
+		if a.keyHeader == "Authorization" && key != "" {
+			value = "Bearer " + key
+		}
+	}
+	if value != "" {
+		hreq.Header.Set(a.keyHeader, value)
 	}
 	return hreq, nil
 }

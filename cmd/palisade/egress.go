@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/egress"
+)
+
+// egressZones returns the configured zones and the built-in loopback zone.
+func egressZones(c *config.Config) ([]egress.Zone, error) {
+	zones := []egress.Zone{{Name: config.LoopbackZone, Prefixes: []netip.Prefix{
+		netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"),
+	}}}
+	for _, z := range c.Egress.Zones {
+		ez := egress.Zone{Name: z.Name}
+		for _, s := range z.CIDRs {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("egress zone %s: %w", z.Name, err)
+			}
+			ez.Prefixes = append(ez.Prefixes, p)
+		}
+		zones = append(zones, ez)
+	}
+	return zones, nil
+}
+
+// egressRule is one destination Palisade may call, with the config path
+// that allows it (for error messages).
+type egressRule struct {
+	path string
+	rule egress.Rule
+}
+
+// ruleFromURL makes the rule that allows the scheme, host, port and path
+// prefix of raw (whose host may start with "*.").
+func ruleFromURL(name, raw, zone string) (egress.Rule, error) {
+	wild := strings.Contains(raw, "://*.")
+	u, err := url.Parse(strings.Replace(raw, "://*.", "://wildcard.", 1))
+	if err != nil || u.Host == "" {
+		return egress.Rule{}, fmt.Errorf("not an absolute URL")
+	}
+	host := u.Hostname()
+	if wild {
+		host = "*." + strings.TrimPrefix(host, "wildcard.")
+	}
+	r := egress.Rule{Name: name, Schemes: []string{u.Scheme}, Host: host, PathPrefix: u.Path, Zone: zone}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return egress.Rule{}, fmt.Errorf("invalid port")
+		}
+		r.Ports = []int{n}
+	}
+	return r, nil
+}
+
+// egressRules lists every destination the configuration lets Palisade
+// call: model servers, the classifier, Vault, SIEM webhooks and the
+// destinations named under egress.
+func egressRules(c *config.Config) ([]egressRule, error) {
+	var out []egressRule
+	add := func(path, name, raw, zone string) error {
+		r, err := ruleFromURL(name, raw, zone)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		out = append(out, egressRule{path: path, rule: r})
+		return nil
+	}
+	for i, a := range c.Agents {
+		if a.Upstream != nil {
+			if err := add(fmt.Sprintf("agents[%d].upstream.url", i), "agent:"+a.Name, a.Upstream.URL, a.Upstream.Zone); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cl := c.Guard.Classifier; cl != nil {
+		if err := add("guard.classifier.url", "guard-classifier", cl.URL, cl.Zone); err != nil {
+			return nil, err
+		}
+	}
+	withCA := func(path, caFile string) error {
+		if caFile == "" {
+			return nil
+		}
+		pool, err := loadCAFile(caFile)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		out[len(out)-1].rule.RootCAs = pool
+		return nil
+	}
+	if k := c.Secrets.KEK; k != nil && k.VaultTransit != nil {
+		t := k.VaultTransit
+		if err := add("secrets.kek.vault_transit.address", "vault-transit", t.Address, t.Zone); err != nil {
+			return nil, err
+		}
+		if err := withCA("secrets.kek.vault_transit.ca_file", t.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	if kv := c.Secrets.VaultKV; kv != nil {
+		if err := add("secrets.vault_kv.address", "vault-kv", kv.Address, kv.Zone); err != nil {
+			return nil, err
+		}
+		if err := withCA("secrets.vault_kv.ca_file", kv.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	for i, w := range c.Audit.Export.Webhooks {
+		if err := add(fmt.Sprintf("audit.export.webhooks[%d].url", i), "audit-export:"+w.Name, w.URL, w.Zone); err != nil {
+			return nil, err
+		}
+	}
+	for i, sl := range c.Audit.Export.Syslog {
+		// Raw TCP destinations are allowed as https://host:port (see
+		// egress.Client.DialTCP).
+		if err := add(fmt.Sprintf("audit.export.syslog[%d].address", i), "audit-export:"+sl.Name, "https://"+sl.Address+"/", sl.Zone); err != nil {
+			return nil, err
+		}
+	}
+	for i, d := range c.Egress.Destinations {
+		p := fmt.Sprintf("egress.destinations[%d]", i)
+		if err := add(p+".url", d.Name, d.URL, d.Zone); err != nil {
+			return nil, err
+		}
+		if err := withCA(p+".ca_file", d.CAFile); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// loadCAFile reads a PEM bundle of CA certificates.
+func loadCAFile(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// buildEgressPolicy compiles the egress policy of the configuration.
+func buildEgressPolicy(c *config.Config) (*egress.Policy, error) {
+	zones, err := egressZones(c)
+	if err != nil {
+		return nil, err
+	}
+	rules, err := egressRules(c)
+	if err != nil {
+		return nil, err
+	}
+	rs := make([]egress.Rule, len(rules))
+	for i, r := range rules {
+		rs[i] = r.rule
+	}
+	return egress.NewPolicy(rs, zones)
+}
+
+// checkEgress compiles each egress rule on its own, so that a destination
+// the policy refuses (an IP address in a private range without a zone, a
+// reserved host name) is reported at its line.
+func checkEgress(c *config.Config) []config.Problem {
+	zones, err := egressZones(c)
+	if err != nil {
+		return []config.Problem{{Path: "egress.zones", Message: err.Error()}}
+	}
+	rules, err := egressRules(c)
+	if err != nil {
+		path, msg, _ := strings.Cut(err.Error(), ": ")
+		return []config.Problem{{Path: path, Message: msg}}
+	}
+	var ps []config.Problem
+	for _, r := range rules {
+		if _, err := egress.NewPolicy([]egress.Rule{r.rule}, zones); err != nil {
+			msg := strings.TrimPrefix(err.Error(), "egress: ")
+			msg = strings.TrimPrefix(msg, fmt.Sprintf("rule %q: ", r.rule.Name))
+			ps = append(ps, config.Problem{Path: r.path, Message: "egress refuses this destination: " + msg})
+		}
+	}
+	if len(ps) == 0 {
+		if _, err := buildEgressPolicy(c); err != nil {
+			ps = append(ps, config.Problem{Path: "egress", Message: strings.TrimPrefix(err.Error(), "egress: ")})
+		}
+	}
+	return ps
+}
+
+// outbound is what every outbound call is made with: the egress policy,
+// and the refusal hook that audits and logs what it refuses.
+type outbound struct {
+	policy   *egress.Policy
+	onRefuse func(ctx context.Context, e *egress.Error)
+	maxBytes int64
+	// secrets reads the credentials used at egress; nil refuses them.
+	secrets *secretCache
+}
+
+// newOutbound builds the outbound side of a configuration. log receives a
+// warning for every refused call; record, when set, audits it.
+func newOutbound(c *config.Config, log *slog.Logger, record func(ctx context.Context, e *egress.Error)) (*outbound, error) {
+	p, err := buildEgressPolicy(c)
+	if err != nil {
+		return nil, err
+	}
+	return &outbound{
+		policy:   p,
+		maxBytes: c.Egress.MaxResponseBytes,
+		onRefuse: func(ctx context.Context, e *egress.Error) {
+			if log != nil {
+				log.Warn("egress refused", "code", e.Code, "rule", e.Rule, "url", e.URL, "reason", e.Reason)
+			}
+			if record != nil {
+				record(ctx, e)
+			}
+		},
+	}, nil
+}
+
+// client returns an egress client with the given timeouts (zero: the
+// defaults; egress.NoTimeout lifts the overall bound).
+func (o *outbound) client(timeout, dial, firstByte time.Duration) (*egress.Client, error) {
+	return egress.New(egress.Options{
+		Policy: o.policy, Timeout: timeout, DialTimeout: dial, TLSHandshakeTimeout: dial,
+		ResponseHeaderTimeout: firstByte, MaxResponseBytes: o.maxBytes, OnRefuse: o.onRefuse,
+	})
+}

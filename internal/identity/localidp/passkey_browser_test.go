@@ -49,10 +49,41 @@ func replaceCredential(t *testing.T, pg *browsertest.Page, id webauthn.Authentic
 	browsertest.Get(pg, "clear credentials", func(ctx context.Context, tg *chromedp.Target) (cdp.Empty, error) {
 		return cdp.Call(ctx, tg, webauthn.ClearCredentials, webauthn.ClearCredentialsParams{AuthenticatorID: id})
 	})
+	// Newer Chromium refuses any CMTG field, even false, when a
+	// credential is added to this kind of authenticator; the command is
+	// sent without them.
+	cred := credentialWithoutCMTG{
+		CredentialID: c.CredentialID, IsResidentCredential: c.IsResidentCredential, RpID: c.RpID,
+		PrivateKey: c.PrivateKey, UserHandle: c.UserHandle, SignCount: c.SignCount,
+		BackupEligibility: c.BackupEligibility, BackupState: c.BackupState, UserName: c.UserName, UserDisplayName: c.UserDisplayName,
+	}
 	browsertest.Get(pg, "add a credential", func(ctx context.Context, tg *chromedp.Target) (cdp.Empty, error) {
-		return cdp.Call(ctx, tg, webauthn.AddCredential, webauthn.AddCredentialParams{AuthenticatorID: id, Credential: c})
+		return cdp.Call(ctx, tg, addCredential, addCredentialParams{AuthenticatorID: id, Credential: cred})
 	})
 }
+
+// credentialWithoutCMTG is webauthn.Credential without its CMTG fields.
+type credentialWithoutCMTG struct {
+	CredentialID         []byte  `json:"credentialId"`
+	IsResidentCredential bool    `json:"isResidentCredential"`
+	RpID                 string  `json:"rpId,omitempty"`
+	PrivateKey           []byte  `json:"privateKey"`
+	UserHandle           []byte  `json:"userHandle,omitempty"`
+	SignCount            float64 `json:"signCount"`
+	BackupEligibility    bool    `json:"backupEligibility"`
+	BackupState          bool    `json:"backupState"`
+	UserName             string  `json:"userName,omitempty"`
+	UserDisplayName      string  `json:"userDisplayName,omitempty"`
+}
+
+// addCredentialParams are WebAuthn.addCredential's parameters.
+type addCredentialParams struct {
+	AuthenticatorID webauthn.AuthenticatorID `json:"authenticatorId"`
+	Credential      credentialWithoutCMTG    `json:"credential"`
+}
+
+// addCredential is WebAuthn.addCredential with addCredentialParams.
+var addCredential = cdp.Command[addCredentialParams, cdp.Empty]{Method: webauthn.CommandAddCredential}
 
 // Ensure, in Chromium with a virtual authenticator, that a user signs in
 // with password and code, adds a passkey, and then, in the same browser,

@@ -693,6 +693,36 @@ func TestDemoEnvAndHTTP(t *testing.T) {
 		}
 	})
 
+	t.Run("leave balance tool", func(t *testing.T) {
+		// alice's question is answered by a tool call to the demo's
+		// internal HR API, made by Palisade for her.
+		r := do(t, http.MethodPost, d.url+"/v1/chat/completions", d.token, chatBody("hr-helpdesk", "How many leave days do I have left?", false))
+		if r.status != http.StatusOK {
+			t.Fatalf("status %d: %s", r.status, r.body)
+		}
+		if text := decode[chatCompletion](t, r).Choices[0].Message.Content; !strings.Contains(text, "You have 17 days of annual leave left") {
+			t.Errorf("answer %q, want alice's 17 days from the HR API", text)
+		}
+		// The app alone holds no role granting the tool: no call is made.
+		r = do(t, http.MethodPost, d.url+"/v1/chat/completions", d.env["PALISADE_DEMO_APP_SECRET"], chatBody("hr-helpdesk", "How many leave days do I have left?", false))
+		if r.status != http.StatusOK || strings.Contains(string(r.body), "days of annual leave left") {
+			t.Errorf("app-only caller: %d %s; want an answer without the tool", r.status, r.body)
+		}
+		// The HR API itself refuses a caller without Palisade's key and
+		// assertion.
+		cfg, err := os.ReadFile(filepath.Join(dataDir, "palisade.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := regexp.MustCompile(`url: (http://127\.0\.0\.1:\d+/v1/leave/balance)`).FindStringSubmatch(string(cfg))
+		if m == nil {
+			t.Fatal("the demo configuration names no leave API URL")
+		}
+		if r := do(t, http.MethodGet, m[1], "", ""); r.status != http.StatusUnauthorized {
+			t.Errorf("direct call of the HR API: %d %s, want 401", r.status, r.body)
+		}
+	})
+
 	t.Run("errors", func(t *testing.T) {
 		cases := []struct {
 			name, method, path, bearer, body string

@@ -20,7 +20,7 @@ func loadConfig(path string) (*config.Config, error) {
 func configLoader(env func(string) (string, bool)) *config.Loader {
 	return &config.Loader{
 		Resolvers: map[string]config.Resolver{config.SchemeEnv: config.EnvResolver(env)},
-		Checks:    []config.Check{checkAccessPolicies, checkGuard, checkEgress},
+		Checks:    []config.Check{checkAccessPolicies, checkGuard, checkEgress, checkTools},
 	}
 }
 

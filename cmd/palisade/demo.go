@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,8 +19,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-gw/palisade/demo"
+	"github.com/palisade-gw/palisade/demo/leaveapi"
+	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/gateway"
 	"github.com/palisade-gw/palisade/internal/identity/localidp"
+	"github.com/palisade-gw/palisade/internal/secrets"
 )
 
 // demoSecretEnv is the reference name under which the demo config finds
@@ -47,6 +52,35 @@ agents:
     knowledge:
       - name: hr
         path: knowledge/hr
+    # "How many leave days do I have left?" is answered by calling the HR
+    # leave API for the signed-in employee (see tools below).
+    tools: [leave-balance]
+tools:
+  - name: leave-balance
+    description: Days of annual leave the signed-in employee has left this year.
+    # Northwind's internal HR API, on a loopback listener of its own. It is
+    # reachable only through the hr-internal zone below.
+    url: http://127.0.0.1:%[5]s/v1/leave/balance
+    zone: hr-internal
+    auth:
+      # Read from the secret store at each call; never shown to an agent.
+      api_key: {header: X-API-Key, value: "${secret:leave-api-key}"}
+    # Who is asking, signed by Palisade: the API verifies it with the keys
+    # at /.well-known/palisade-assertion-keys and answers for that user.
+    user_assertion: {audience: northwind-leave-api}
+    intents: [leave days left, leave balance, remaining leave, holiday days left]
+    answer: "You have {{.days_left}} days of annual leave left in {{.year}}."
+egress:
+  zones:
+    # The HR systems' network; here, the leave API's loopback address.
+    - name: hr-internal
+      cidrs: [127.0.0.1/32]
+secrets:
+  # The secret store's key-encryption key. The demo keeps it in its data
+  # directory, which the posture report flags as unsafe: a real deployment
+  # keeps it on other storage (palisade secrets keygen --out FILE).
+  kek:
+    keyset_file: secrets-kek.json
 apps:
   - name: demo-app
     # The secret is referenced, never written here: the demo keeps it in
@@ -82,6 +116,7 @@ roles:
       all_users: true
     permissions:
       agents: [hr-helpdesk]
+      tools: [leave-balance]
   # The HR-staff-only documents (labelled hr-confidential) are quoted only
   # to members of the hr group.
   - name: hr-staff
@@ -129,14 +164,24 @@ bearer credential are printed and written to <data-dir>/demo.env.`,
 			if err != nil {
 				return err
 			}
+			if err := demoKeyset(filepath.Join(dir, "secrets-kek.json")); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
 			bound := ln.Addr().String()
 			_, port, _ := net.SplitHostPort(bound)
+			leaveLn, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				ln.Close()
+				return fmt.Errorf("listen for the demo HR API: %w", err)
+			}
+			defer leaveLn.Close()
+			_, leavePort, _ := net.SplitHostPort(leaveLn.Addr().String())
 			cfgPath := filepath.Join(dir, "palisade.yaml")
-			text := fmt.Sprintf(demoConfig, bound, dir, bound, port)
+			text := fmt.Sprintf(demoConfig, bound, dir, bound, port, leavePort)
 			if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
 				ln.Close()
 				return fmt.Errorf("write demo config: %w", err)
@@ -156,6 +201,13 @@ bearer credential are printed and written to <data-dir>/demo.env.`,
 				ln.Close()
 				return err
 			}
+			apiKey, err := demoLeaveKey(cmd.Context(), cfg)
+			if err != nil {
+				ln.Close()
+				return err
+			}
+			stopAPI := serveLeaveAPI(leaveLn, apiKey, "http://"+bound, log)
+			defer stopAPI()
 			return serve(cmd.Context(), cfg, ln, log, func(bound string) {
 				// ready runs just before the gateway serves; the demo
 				// signs in through it, so it waits in the background.
@@ -202,6 +254,9 @@ Ask the HR-helpdesk agent:
   curl -s %[1]s/v1/chat/completions \
     -H "Authorization: Bearer $PALISADE_DEMO_TOKEN" -H "Content-Type: application/json" \
     -d '{"model":"hr-helpdesk","messages":[{"role":"user","content":"How many days of annual leave do I get?"}]}'
+
+It answers "How many leave days do I have left?" by calling Northwind's
+internal HR API for the signed-in employee (a tool call Palisade makes).
 
 Or sign in in a browser at %[1]s/ as
   %[5]s / %[6]s   (an employee)
@@ -252,6 +307,67 @@ func demoSecret(path string) (string, error) {
 		return "", fmt.Errorf("write demo secret: %w", err)
 	}
 	return s, nil
+}
+
+// demoKeyset creates the demo's key-encryption keyset on first run.
+func demoKeyset(path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	ks, err := secrets.GenerateKeyset()
+	if err != nil {
+		return err
+	}
+	defer clear(ks)
+	if err := writeNewFile(path, ks); err != nil {
+		return fmt.Errorf("write the demo key-encryption keyset: %w", err)
+	}
+	return nil
+}
+
+// demoLeaveKey stores a fresh key of the demo HR API in the secret store
+// (a new version on each start: a rotation) and returns it for the API.
+func demoLeaveKey(ctx context.Context, cfg *config.Config) (string, error) {
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	j := audit.NewJournal(st, audit.JournalOptions{})
+	defer j.Close()
+	out, err := newOutbound(cfg, nil, nil)
+	if err != nil {
+		return "", err
+	}
+	m, err := openSecrets(cfg, st, j, out)
+	if err != nil {
+		return "", err
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	key := "nwhr_" + base64.RawURLEncoding.EncodeToString(raw)
+	if _, err := m.Put(ctx, "leave-api-key", []byte(key), "demo"); err != nil {
+		return "", fmt.Errorf("store the demo HR API key: %w", err)
+	}
+	return key, nil
+}
+
+// serveLeaveAPI runs the demo's internal HR leave API on ln. It trusts
+// assertions signed with the keys Palisade publishes at publicURL.
+func serveLeaveAPI(ln net.Listener, apiKey, publicURL string, log *slog.Logger) (stop func()) {
+	h := leaveapi.New(leaveapi.Options{
+		APIKey: apiKey, Issuer: publicURL, KeysURL: publicURL + gateway.AssertionKeysPath,
+		Balances: map[string]int{"local:alice": 17, "local:hana": 22}, DefaultDays: 25,
+	})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("demo HR API stopped", "err", err)
+		}
+	}()
+	return func() { _ = srv.Close() }
 }
 
 // demoUser is a demo account and its password.

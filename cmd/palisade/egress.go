@@ -130,6 +130,27 @@ func egressRules(c *config.Config) ([]egressRule, error) {
 			return nil, err
 		}
 	}
+	for i, t := range c.Tools {
+		p := fmt.Sprintf("tools[%d]", i)
+		u := t.URL
+		if j := strings.IndexByte(u, '{'); j >= 0 {
+			u = u[:j]
+		}
+		if err := add(p+".url", "tool:"+t.Name, u, t.Zone); err != nil {
+			return nil, err
+		}
+		if err := withCA(p+".ca_file", t.CAFile); err != nil {
+			return nil, err
+		}
+		if t.Auth != nil && t.Auth.OAuth2 != nil {
+			if err := add(p+".auth.oauth2.token_url", "tool-token:"+t.Name, t.Auth.OAuth2.TokenURL, t.Zone); err != nil {
+				return nil, err
+			}
+			if err := withCA(p+".ca_file", t.CAFile); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for i, d := range c.Egress.Destinations {
 		p := fmt.Sprintf("egress.destinations[%d]", i)
 		if err := add(p+".url", d.Name, d.URL, d.Zone); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,7 +116,8 @@ func buildAgents(cfg *config.Config, log *slog.Logger, out *outbound) (map[strin
 			return nil, fmt.Errorf("agent %s: unknown kind %q", a.Name, a.Kind)
 		}
 		entries[a.Name] = &gateway.AgentEntry{
-			Name: a.Name, Description: a.Description, Environment: env.Name, Region: env.Region,
+			Tools: toolSpecs(cfg, a),
+			Name:  a.Name, Description: a.Description, Environment: env.Name, Region: env.Region,
 			RetentionDays: env.RetentionDays, Timeout: a.Timeout.D(), Agent: impl, Guard: g,
 			Upstream: a.Kind == config.AgentOpenAI,
 		}
@@ -190,16 +192,27 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 	if err != nil {
 		return nil, cleanup, err
 	}
+	exec, signer, err := buildTools(ctx, cfg, st, out)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	var runner gateway.ToolRunner
+	var assertionKeys http.Handler
+	if exec != nil {
+		runner, assertionKeys = exec, signer.JWKSHandler()
+	}
 	g, err := gateway.New(gateway.Options{
 		Agents: agents, Apps: apps, Store: st, Users: id.users, Roles: buildRoles(cfg),
 		Conditions: conditions, TrustedProxies: proxies,
 		SignIn: id.signin, IdP: id.idp, SessionApp: cfg.Identity.Sessions.App, PublicOrigin: cfg.Server.PublicURL,
-		Signals:      id.signals.signals,
-		Recorder:     journal,
-		TokenKey:     key,
-		MaxBodyBytes: cfg.Server.MaxBodyBytes,
-		Logger:       log,
-		Observer:     obs,
+		Signals:       id.signals.signals,
+		Recorder:      journal,
+		TokenKey:      key,
+		MaxBodyBytes:  cfg.Server.MaxBodyBytes,
+		Logger:        log,
+		Observer:      obs,
+		Tools:         runner,
+		AssertionKeys: assertionKeys,
 	})
 	return g, cleanup, err
 }

@@ -4,7 +4,10 @@
 // (agent/upstream) implement it.
 package agent
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // Roles of chat messages, as in the OpenAI wire format.
 const (
@@ -46,6 +49,66 @@ type Request struct {
 	// NoKnowledge withholds every knowledge document, labelled or not
 	// (a conditional access restriction).
 	NoKnowledge bool
+	// Tools are the tools the agent may call for this request: those of
+	// the agent that the caller's roles allow (empty when conditional
+	// access restricts tools). Palisade executes every call through
+	// CallTool; the client never sees or runs them.
+	Tools []ToolSpec
+	// CallTool executes one tool call on the caller's behalf: Palisade
+	// authorises it, validates its arguments against the tool's schema,
+	// injects the credentials, calls the tool through the egress policy
+	// and guards the result before returning it. A call that fails in a
+	// way the model may hear about (invalid arguments, not allowed, the
+	// tool's API refused or failed) is a ToolResult with IsError set; an
+	// error return means the request itself must fail (the call could not
+	// be audited or guarded) and the agent returns it. Nil when Tools is
+	// empty.
+	CallTool func(ctx context.Context, call ToolCall) (ToolResult, error)
+}
+
+// MaxToolRounds bounds how many rounds of tool calls an agent makes for
+// one request before it must answer.
+const MaxToolRounds = 4
+
+// ToolSpec describes a tool an agent may call.
+type ToolSpec struct {
+	// Name identifies the tool (^[a-zA-Z0-9_-]{1,64}$, as function names
+	// are in the OpenAI wire format).
+	Name string
+	// Description tells a model what the tool does and when to use it.
+	Description string
+	// Parameters is the JSON Schema of the arguments: an object schema.
+	Parameters json.RawMessage
+	// Intents are phrases for the built-in knowledge agent, which has no
+	// model to choose tools: a question close to one of them is answered
+	// by calling the tool (with no arguments).
+	Intents []string
+	// Answer is the text/template the built-in knowledge agent renders
+	// with the tool's JSON result (an object) to answer; empty shows the
+	// result's fields.
+	Answer string
+}
+
+// ToolCall is one call of a tool that an agent asks Palisade to make.
+type ToolCall struct {
+	// ID is the call's id (the model's tool_call_id, or one the built-in
+	// agent makes up).
+	ID string
+	// Name is the tool's name.
+	Name string
+	// Arguments is the JSON object of arguments as the agent wrote them
+	// (not yet validated).
+	Arguments json.RawMessage
+}
+
+// ToolResult is what a tool call returned, as the agent may see it.
+type ToolResult struct {
+	// Content is the result (the guarded response body, usually JSON), or
+	// a short description of the failure when IsError is set.
+	Content string
+	// IsError reports a failed call; Content says why, in words a model
+	// and a person understand, without secrets.
+	IsError bool
 }
 
 // Readable reports whether a document with labels may be used to answer r.

@@ -45,6 +45,10 @@ const (
 	TypeSecretDisable = "secret.disable"
 	TypeSecretRewrap  = "secret.rewrap"
 	TypeSecretRefused = "secret.refused"
+	// TypeToolCall records a tool call Palisade made for an agent (or
+	// refused): the tool, the outcome and code, the sizes and duration;
+	// never the arguments or the result.
+	TypeToolCall = "tool.call"
 	// TypeEgressRefused records an outbound call refused by the egress
 	// policy (a destination not allowed, a private address, a redirect to
 	// one).

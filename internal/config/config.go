@@ -31,6 +31,8 @@ type Config struct {
 	// Guard configures content inspection: sensitive data, prompt
 	// injection and unsafe output.
 	Guard Guard `yaml:"guard" json:"guard,omitempty" jsonschema:"description=The content guard: policies for personal data\\, secrets\\, prompt injection and unsafe output; custom detectors; an external classifier."`
+	// Tools are the HTTP operations agents may call through Palisade.
+	Tools []Tool `yaml:"tools" json:"tools,omitempty" jsonschema:"description=Tools: HTTP operations that agents call and Palisade executes on the caller's behalf (authorised\\, validated\\, with credentials injected and the result guarded)."`
 	// Secrets configures the encrypted secret store.
 	Secrets Secrets `yaml:"secrets" json:"secrets,omitempty" jsonschema:"description=The secret store: its key-encryption key\\, or a Vault KV engine. Configuration names secrets as ${secret:NAME}."`
 	// Egress configures the outbound client: zones and destinations.
@@ -206,6 +208,8 @@ type Agent struct {
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=Time allowed for one whole answer. Default 60s."`
 	// Guard names the agent's guard policy.
 	Guard string `yaml:"guard" json:"guard,omitempty" jsonschema:"description=Guard policy of this agent. Default its environment's."`
+	// Tools names the tools (defined under tools) the agent may call.
+	Tools []string `yaml:"tools" json:"tools,omitempty" jsonschema:"description=Names of tools (defined under tools) the agent may call. Palisade executes every call\\, for callers whose roles grant the tool (permissions.tools)."`
 }
 
 // KnowledgeSource is a directory of documents an agent answers from.

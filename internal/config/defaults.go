@@ -203,6 +203,7 @@ func applyElementDefaults(c *Config, set func(path string) bool) {
 			kv.Field = "value"
 		}
 	}
+	applyToolDefaults(c, set)
 	if c.Guard.Classifier != nil && !set("guard.classifier.timeout") {
 		c.Guard.Classifier.Timeout = Duration(defaultClassifierTimeout)
 	}

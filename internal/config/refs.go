@@ -265,7 +265,7 @@ func eachString(v reflect.Value, path string, fn func(path string, s *string)) {
 // the reference (see SecretRef), and the caller reads the secret from the
 // store at the point of egress, so the plaintext is never part of the
 // configuration.
-var egressCredentialPath = regexp.MustCompile(`^(agents\[\d+\]\.upstream\.api_key|guard\.classifier\.api_key|audit\.export\.webhooks\[\d+\]\.secret|egress\.destinations\[\d+\]\.(api_key|client_key|client_secret))$`)
+var egressCredentialPath = regexp.MustCompile(`^(agents\[\d+\]\.upstream\.api_key|guard\.classifier\.api_key|audit\.export\.webhooks\[\d+\]\.secret|egress\.destinations\[\d+\]\.client_key|tools\[\d+\]\.auth\.(api_key\.value|oauth2\.client_secret))$`)
 
 // SecretRef returns the secret name of the field at path when it was
 // written as exactly one ${secret:NAME} reference, which for the fields
@@ -284,7 +284,7 @@ func (c *Config) SecretRef(path string) (string, bool) {
 
 // credentialPath matches the fields that hold credentials: they must be
 // references, never literal values.
-var credentialPath = regexp.MustCompile(`^(store\.dsn|agents\[\d+\]\.upstream\.api_key|apps\[\d+\]\.secrets\[\d+\]|identity\.issuers\[\d+\]\.sign_in\.client_secret|identity\.local\.clients\[\d+\]\.secret|guard\.classifier\.api_key|audit\.export\.webhooks\[\d+\]\.secret|egress\.destinations\[\d+\]\.(api_key|client_key|client_secret)|secrets\.kek\.vault_transit\.token|secrets\.vault_kv\.token)$`)
+var credentialPath = regexp.MustCompile(`^(store\.dsn|agents\[\d+\]\.upstream\.api_key|apps\[\d+\]\.secrets\[\d+\]|identity\.issuers\[\d+\]\.sign_in\.client_secret|identity\.local\.clients\[\d+\]\.secret|guard\.classifier\.api_key|audit\.export\.webhooks\[\d+\]\.secret|egress\.destinations\[\d+\]\.client_key|tools\[\d+\]\.auth\.(api_key\.value|oauth2\.client_secret)|secrets\.kek\.vault_transit\.token|secrets\.vault_kv\.token)$`)
 
 // redactedText replaces a literal credential in Redacted output.
 const redactedText = "[REDACTED]"
@@ -357,6 +357,22 @@ func (c *Config) clone() *Config {
 	if kv := c.Secrets.VaultKV; kv != nil {
 		kvc := *kv
 		r.Secrets.VaultKV = &kvc
+	}
+	r.Tools = slices.Clone(c.Tools)
+	for i := range r.Tools {
+		t := &r.Tools[i]
+		if t.Auth != nil {
+			a := *t.Auth
+			if a.APIKey != nil {
+				k := *a.APIKey
+				a.APIKey = &k
+			}
+			if a.OAuth2 != nil {
+				o := *a.OAuth2
+				a.OAuth2 = &o
+			}
+			t.Auth = &a
+		}
 	}
 	r.Egress.Zones = slices.Clone(c.Egress.Zones)
 	r.Egress.Destinations = slices.Clone(c.Egress.Destinations)

@@ -73,7 +73,11 @@ func TestSchemaMatchesLoader(t *testing.T) {
 				if _, err := regexp.Compile(pat); err != nil {
 					t.Errorf("%s.%s: pattern %q does not compile: %v", name, prop, pat, err)
 				}
-				if strings.HasSuffix(prop, "name") || prop == "region" {
+				if name == "Tool" && prop == "name" {
+					if pat != toolNamePattern.String() {
+						t.Errorf("%s.%s: pattern %q, want Validate's %q", name, prop, pat, toolNamePattern)
+					}
+				} else if strings.HasSuffix(prop, "name") || prop == "region" {
 					if pat != namePattern.String() {
 						t.Errorf("%s.%s: pattern %q, want Validate's %q", name, prop, pat, namePattern)
 					}

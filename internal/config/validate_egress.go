@@ -37,6 +37,9 @@ func egressPaths(c *Config) []*string {
 	for i := range c.Audit.Export.Syslog {
 		out = append(out, &c.Audit.Export.Syslog[i].CAFile)
 	}
+	for i := range c.Tools {
+		out = append(out, &c.Tools[i].CAFile)
+	}
 	return out
 }
 
@@ -107,6 +110,7 @@ func (v *validator) egress() {
 	}
 	v.secrets(zones)
 	v.export(zones)
+	v.tools(zones)
 }
 
 // checkDestinationURL returns what is wrong with a destination URL, or "".

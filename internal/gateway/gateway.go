@@ -85,19 +85,30 @@ type Options struct {
 	// Observer is told about requests, access decisions, upstream calls
 	// and guard findings, for metrics; nil means none.
 	Observer Observer
+	// Tools executes agents' tool calls; nil gives agents no tools.
+	Tools ToolRunner
+	// AssertionKeys, when set, is served at AssertionKeysPath: the public
+	// keys that verify the user assertions sent to tools.
+	AssertionKeys http.Handler
 }
+
+// AssertionKeysPath serves the JWKS that verifies the signed user
+// assertions Palisade sends to tools.
+const AssertionKeysPath = "/.well-known/palisade-assertion-keys"
 
 // Gateway is Palisade's HTTP front: the OpenAI-compatible API, the Direct
 // Line API and health endpoints, all running requests through one Pipeline.
 type Gateway struct {
-	pipe    *Pipeline
-	apps    *identity.Apps
-	appInfo map[string]AppInfo
-	tokens  *identity.Tokens
-	users   *identity.AccessTokens
-	proxies []netip.Prefix
-	signin  *signin.Service
-	idp     http.Handler
+	pipe *Pipeline
+	// assertKeys serves the user assertion keys (nil: not served).
+	assertKeys http.Handler
+	apps       *identity.Apps
+	appInfo    map[string]AppInfo
+	tokens     *identity.Tokens
+	users      *identity.AccessTokens
+	proxies    []netip.Prefix
+	signin     *signin.Service
+	idp        http.Handler
 
 	sessionApp   string
 	publicOrigin string
@@ -155,6 +166,7 @@ func New(opts Options) (*Gateway, error) {
 		pipe: &Pipeline{
 			Agents: observeAgents(opts.Agents, opts.Observer), Policy: access.NewPolicy(appAgents, opts.Roles, opts.Conditions), Guard: opts.Guard, Signals: opts.Signals,
 			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now, Observer: opts.Observer,
+			Tools: opts.Tools,
 		},
 		apps:    identity.NewApps(secrets),
 		appInfo: info,
@@ -175,6 +187,7 @@ func New(opts Options) (*Gateway, error) {
 		obs:          opts.Observer,
 		closing:      closing,
 		stop:         stop,
+		assertKeys:   opts.AssertionKeys,
 	}
 	return g, nil
 }
@@ -190,6 +203,10 @@ func (g *Gateway) Handler() http.Handler {
 	g.directLineRoutes(r)
 	g.consoleRoutes(r)
 	g.adminRoutes(r)
+	if g.assertKeys != nil {
+		keys := g.assertKeys
+		r.handle(AssertionKeysPath, map[string]http.HandlerFunc{http.MethodGet: keys.ServeHTTP})
+	}
 	r.fallback(func(w http.ResponseWriter, req *http.Request) {
 		writeError(w, req, g.log, flavorFor(req), apperr.New(apperr.KindNotFound, apperr.CodeNotFound, "There is nothing at %s.", truncate(req.URL.Path, 128)), "")
 	})

@@ -36,6 +36,9 @@ type AgentEntry struct {
 	// Upstream marks an agent that calls an OpenAI-compatible model
 	// server; its calls are timed for the Observer.
 	Upstream bool
+	// Tools are the tools the agent may call, for callers whose roles
+	// grant them.
+	Tools []agent.ToolSpec
 }
 
 // Exchange is one request travelling through the pipeline: who asks, which
@@ -100,6 +103,9 @@ type Pipeline struct {
 	// Observer is told about each exchange, for metrics (observe.go);
 	// nil means none.
 	Observer Observer
+	// Tools executes the tool calls of agents; nil means agents get no
+	// tools.
+	Tools ToolRunner
 }
 
 // run takes ex through decide, guard in, the agent, guard out and record.
@@ -171,6 +177,7 @@ func (p *Pipeline) decide(ctx context.Context, ex *Exchange) (*AgentEntry, error
 	ex.Request.MayRead = d.MayRead
 	ex.Request.NoKnowledge = d.Restriction().NoKnowledge
 	ex.Roles = d.Grants.Roles()
+	p.offerTools(ex, entry)
 	return entry, nil
 }
 

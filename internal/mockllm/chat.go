@@ -16,9 +16,24 @@ import (
 type chatRequest struct {
 	Model    string `json:"model"`
 	Messages []struct {
-		Role    string          `json:"role"`
-		Content json.RawMessage `json:"content"`
+		Role       string          `json:"role"`
+		Content    json.RawMessage `json:"content"`
+		Name       string          `json:"name"`
+		ToolCallID string          `json:"tool_call_id"`
+		ToolCalls  []struct {
+			ID       string `json:"id"`
+			Function struct {
+				Name string `json:"name"`
+			} `json:"function"`
+		} `json:"tool_calls"`
 	} `json:"messages"`
+	Tools []struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name        string `json:"name"`
+			Description string `json:"description"`
+		} `json:"function"`
+	} `json:"tools"`
 	Stream        bool `json:"stream"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
@@ -32,11 +47,35 @@ type message struct {
 	Content string `json:"content"`
 }
 
+// callMessage is an answer (or a streamed delta) carrying tool calls.
+type callMessage struct {
+	Role      string    `json:"role,omitempty"`
+	Content   *string   `json:"content"`
+	ToolCalls []callOut `json:"tool_calls"`
+}
+
+// callOut is one tool call of an answer. Index is set in streamed deltas
+// only.
+type callOut struct {
+	Index    *int        `json:"index,omitempty"`
+	ID       string      `json:"id,omitempty"`
+	Type     string      `json:"type,omitempty"`
+	Function functionOut `json:"function"`
+}
+
+// functionOut is the function of a tool call.
+type functionOut struct {
+	Name      string `json:"name,omitempty"`
+	Arguments string `json:"arguments"`
+}
+
+// choice is one choice of an answer; Message and Delta are *message or
+// *callMessage.
 type choice struct {
-	Index        int      `json:"index"`
-	Message      *message `json:"message,omitempty"`
-	Delta        *message `json:"delta,omitempty"`
-	FinishReason *string  `json:"finish_reason"`
+	Index        int     `json:"index"`
+	Message      any     `json:"message,omitempty"`
+	Delta        any     `json:"delta,omitempty"`
+	FinishReason *string `json:"finish_reason"`
 }
 
 type usage struct {
@@ -125,9 +164,17 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 
 	answer, pieces, finish := s.answer, s.pieces, "stop"
+	call, toolAnswer := s.toolReply(&req)
+	if call != nil {
+		s.answerCall(w, r, &req, call, promptBytes)
+		return
+	}
+	if toolAnswer != "" {
+		answer, pieces = toolAnswer, splitText(toolAnswer, s.cfg.Chunks)
+	}
 	if limit := cmp.Or(req.MaxCompletionTokens, req.MaxTokens); limit > 0 && tokens(len(answer)) > limit {
-		answer, finish = answer[:min(len(answer), 4*limit)], "length"
-		pieces = split(answer, s.cfg.Chunks)
+		answer, finish = cutText(answer, 4*limit), "length"
+		pieces = splitText(answer, s.cfg.Chunks)
 	}
 	u := &usage{PromptTokens: tokens(promptBytes), CompletionTokens: tokens(len(answer))}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens

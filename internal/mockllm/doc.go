@@ -9,4 +9,11 @@
 // enough to catch a client that does not speak the protocol, and refused
 // with OpenAI-style error bodies. It keeps atomic counters of what it
 // served so tests can assert on them.
+//
+// It speaks function calling just enough to drive a client's tool loop:
+// when a request has tools and its last message is the user's, it calls
+// the first tool whose name or description shares a word of four letters
+// or more with that message (arguments "{}", finish_reason "tool_calls",
+// streamed as OpenAI streams tool calls when asked); when the last message
+// is a tool result, it answers "Tool <name> returned: <content>".
 package mockllm

@@ -91,6 +91,9 @@ type Stats struct {
 	Models int64
 	// Errors counts requests refused with an error body.
 	Errors int64
+	// ToolCalls counts answers asking for a tool call (also counted in
+	// Completions or Streams).
+	ToolCalls int64
 }
 
 // Server is the mock model server. It is an http.Handler and safe for
@@ -101,7 +104,7 @@ type Server struct {
 	pieces []string
 	models []byte
 
-	requests, completions, streams, modelLists, errs atomic.Int64
+	requests, completions, streams, modelLists, errs, toolCalls atomic.Int64
 }
 
 // created is the fixed "created" timestamp of every answer, so that
@@ -171,6 +174,7 @@ func (s *Server) Stats() Stats {
 		Streams:     s.streams.Load(),
 		Models:      s.modelLists.Load(),
 		Errors:      s.errs.Load(),
+		ToolCalls:   s.toolCalls.Load(),
 	}
 }
 

@@ -14,4 +14,11 @@
 // to what the caller may read: a section of a labelled document is
 // considered only when the request's MayRead grants every one of its labels,
 // so the agent never quotes a document its user could not open.
+//
+// Having no model, the agent calls tools by intent: when the question's
+// content words include all the content words of one of a tool's intent
+// phrases, it calls that tool (with no arguments) through
+// Request.CallTool and answers from the result, with the tool's answer
+// template or, without one, by listing the result's fields. Answer
+// templates can be checked up front with CheckAnswerTemplate.
 package knowledge

@@ -101,13 +101,15 @@ func New(name string, docs []Document, opts Options) (*Agent, error) {
 	return &Agent{name: name, opts: opts, ix: buildIndex(docs), syn: syn}, nil
 }
 
-// Complete answers the last user message of req from the knowledge base.
-// It returns an *apperr.Error wrapping ctx's error if ctx is done.
+// Complete answers the last user message of req from the knowledge base,
+// or by calling one of req.Tools when the question matches one of its
+// intents (see matchTool). It returns an *apperr.Error wrapping ctx's
+// error if ctx is done, and the error of req.CallTool as is.
 func (a *Agent) Complete(ctx context.Context, req *agent.Request) (*agent.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, contextError(err)
 	}
-	return a.respond(req), nil
+	return a.respond(ctx, req)
 }
 
 // Stream answers like Complete, emitting the answer a few words at a time.
@@ -117,7 +119,10 @@ func (a *Agent) Stream(ctx context.Context, req *agent.Request, emit func(agent.
 	if err := ctx.Err(); err != nil {
 		return nil, contextError(err)
 	}
-	resp := a.respond(req)
+	resp, err := a.respond(ctx, req)
+	if err != nil {
+		return nil, err
+	}
 	for _, piece := range wordGroups(resp.Content, a.opts.StreamWords) {
 		if err := ctx.Err(); err != nil {
 			return nil, contextError(err)
@@ -133,8 +138,8 @@ func (a *Agent) Stream(ctx context.Context, req *agent.Request, emit func(agent.
 // short, and a pasted document must not cost more than a question.
 const maxQuestionBytes = 4 << 10
 
-// respond builds the response to req.
-func (a *Agent) respond(req *agent.Request) *agent.Response {
+// respond builds the response to req. Tool answers have no citations.
+func (a *Agent) respond(ctx context.Context, req *agent.Request) (*agent.Response, error) {
 	if req == nil {
 		req = &agent.Request{}
 	}
@@ -149,7 +154,12 @@ func (a *Agent) respond(req *agent.Request) *agent.Response {
 	groups, in := a.query(question)
 	var content string
 	var cites []agent.Citation
-	if len(groups) == 0 {
+	if tool := a.matchTool(req.Tools, question); tool != nil {
+		var err error
+		if content, err = a.answerWithTool(ctx, req, tool); err != nil {
+			return nil, err
+		}
+	} else if len(groups) == 0 {
 		content = fmt.Sprintf("Please ask me a question, and I will look for the answer in the %s knowledge base.", a.name)
 	} else if picks := a.answer(groups, in, req.Readable); len(picks) > 0 {
 		content, cites = a.render(picks)
@@ -172,7 +182,7 @@ func (a *Agent) respond(req *agent.Request) *agent.Response {
 		FinishReason: finish,
 		Citations:    cites,
 		Usage:        agent.Usage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion},
-	}
+	}, nil
 }
 
 // noAnswer is the reply when the knowledge base has no answer.

@@ -228,9 +228,16 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// Complete implements agent.Agent.
+// Complete implements agent.Agent. When req has tools, it runs the tool
+// rounds (see completeWithTools).
 func (a *Agent) Complete(ctx context.Context, req *agent.Request) (*agent.Response, error) {
-	resp, err := a.send(ctx, req, false)
+	if req == nil {
+		return nil, errEmptyRequest()
+	}
+	if len(req.Tools) > 0 {
+		return a.completeWithTools(ctx, req)
+	}
+	resp, err := a.send(ctx, a.wireRequest(req, false))
 	if err != nil {
 		return nil, err
 	}
@@ -241,9 +248,27 @@ func (a *Agent) Complete(ctx context.Context, req *agent.Request) (*agent.Respon
 	return a.readCompletion(ctx, resp)
 }
 
-// Stream implements agent.Agent.
+// Stream implements agent.Agent. When req has tools, the tool rounds and
+// the final answer are requested without streaming (a streamed answer
+// would have to be buffered anyway until it is known not to be a tool
+// call), and the final answer is emitted as one delta.
 func (a *Agent) Stream(ctx context.Context, req *agent.Request, emit func(agent.Delta) error) (*agent.Response, error) {
-	resp, err := a.send(ctx, req, true)
+	if req == nil {
+		return nil, errEmptyRequest()
+	}
+	if len(req.Tools) > 0 {
+		out, err := a.completeWithTools(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		if out.Content != "" {
+			if err := emit(agent.Delta{Content: out.Content}); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	resp, err := a.send(ctx, a.wireRequest(req, true))
 	if err != nil {
 		return nil, err
 	}
@@ -268,17 +293,19 @@ func (a *Agent) Stream(ctx context.Context, req *agent.Request, emit func(agent.
 	}
 }
 
+// errEmptyRequest is the refusal of a nil request.
+func errEmptyRequest() error {
+	return apperr.New(apperr.KindInvalid, apperr.CodeInvalidRequest, "empty request")
+}
+
 // send posts the request and returns a response with a 2xx status; any
 // other outcome is returned as a refusal.
-func (a *Agent) send(ctx context.Context, req *agent.Request, stream bool) (*http.Response, error) {
-	if req == nil {
-		return nil, apperr.New(apperr.KindInvalid, apperr.CodeInvalidRequest, "empty request")
-	}
-	body, err := json.Marshal(a.wireRequest(req, stream))
+func (a *Agent) send(ctx context.Context, w *chatRequest) (*http.Response, error) {
+	body, err := json.Marshal(w)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "An internal error occurred.")
 	}
-	hreq, err := a.newRequest(ctx, body, stream)
+	hreq, err := a.newRequest(ctx, body, w.Stream)
 	if err != nil {
 		if _, ok := errors.AsType[*apperr.Error](err); ok {
 			return nil, err
@@ -346,10 +373,10 @@ func (a *Agent) newRequest(ctx context.Context, body []byte, stream bool) (*http
 func (a *Agent) wireRequest(req *agent.Request, stream bool) *chatRequest {
 	msgs := make([]chatMessage, 0, len(req.Messages)+1)
 	if a.instructions != "" {
-		msgs = append(msgs, chatMessage{Role: agent.RoleSystem, Content: a.instructions})
+		msgs = append(msgs, chatMessage{Role: agent.RoleSystem, Content: text(a.instructions)})
 	}
 	for _, m := range req.Messages {
-		msgs = append(msgs, chatMessage{Role: m.Role, Content: m.Content, Name: m.Name})
+		msgs = append(msgs, chatMessage{Role: m.Role, Content: text(m.Content), Name: m.Name})
 	}
 	w := &chatRequest{
 		Model:       a.model,
@@ -371,6 +398,26 @@ func (a *Agent) wireRequest(req *agent.Request, stream bool) *chatRequest {
 
 // readCompletion reads and decodes a non-streamed answer.
 func (a *Agent) readCompletion(ctx context.Context, resp *http.Response) (*agent.Response, error) {
+	c, err := a.decodeCompletion(ctx, resp)
+	if err != nil {
+		return nil, err
+	}
+	ch := c.Choices[0]
+	content := ch.Message.Content
+	if content == "" {
+		content = ch.Message.Refusal
+	}
+	return &agent.Response{
+		Content:      content,
+		Model:        cmp.Or(c.Model, a.model),
+		FinishReason: ch.FinishReason,
+		Usage:        c.Usage.toAgent(),
+	}, nil
+}
+
+// decodeCompletion reads and decodes a non-streamed answer that has at
+// least one choice.
+func (a *Agent) decodeCompletion(ctx context.Context, resp *http.Response) (*chatCompletion, error) {
 	data, err := io.ReadAll(&capReader{r: resp.Body, left: a.maxBytes})
 	if err != nil {
 		return nil, a.readError(ctx, err)
@@ -385,17 +432,7 @@ func (a *Agent) readCompletion(ctx context.Context, resp *http.Response) (*agent
 		}
 		return nil, a.badResponse(errors.New("no choices"), "the model server's answer has no choices")
 	}
-	ch := c.Choices[0]
-	content := ch.Message.Content
-	if content == "" {
-		content = ch.Message.Refusal
-	}
-	return &agent.Response{
-		Content:      content,
-		Model:        cmp.Or(c.Model, a.model),
-		FinishReason: ch.FinishReason,
-		Usage:        c.Usage.toAgent(),
-	}, nil
+	return &c, nil
 }
 
 // readStream reads an event stream, calling emit with each content delta.

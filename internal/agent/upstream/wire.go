@@ -1,6 +1,12 @@
 package upstream
 
-import "github.com/palisade-gw/palisade/internal/agent"
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+
+	"github.com/palisade-gw/palisade/internal/agent"
+)
 
 // The OpenAI chat completions wire format, as much of it as Palisade uses.
 
@@ -14,12 +20,76 @@ type chatRequest struct {
 	User          string         `json:"user,omitempty"`
 	Stream        bool           `json:"stream"`
 	StreamOptions *streamOptions `json:"stream_options,omitempty"`
+	// Tools are sent when the request has tools; tool_choice is left out,
+	// which means "auto".
+	Tools []wireTool `json:"tools,omitempty"`
 }
 
+// chatMessage is one message of a request. Content is a pointer so that an
+// assistant message carrying tool calls can have null content.
 type chatMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-	Name    string `json:"name,omitempty"`
+	Role       string     `json:"role"`
+	Content    *string    `json:"content"`
+	Name       string     `json:"name,omitempty"`
+	ToolCalls  []toolCall `json:"tool_calls,omitempty"`
+	ToolCallID string     `json:"tool_call_id,omitempty"`
+}
+
+// text returns a pointer to s, for chatMessage.Content.
+func text(s string) *string { return &s }
+
+// wireTool is one entry of "tools".
+type wireTool struct {
+	Type     string       `json:"type"`
+	Function wireFunction `json:"function"`
+}
+
+// wireFunction describes a function a model may call.
+type wireFunction struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Parameters  json.RawMessage `json:"parameters"`
+}
+
+// toolCall is one call of a function, in an answer and when the answer is
+// sent back as part of the conversation.
+type toolCall struct {
+	ID       string       `json:"id"`
+	Type     string       `json:"type"`
+	Function functionCall `json:"function"`
+}
+
+// functionCall names the function called and its arguments.
+type functionCall struct {
+	Name      string       `json:"name"`
+	Arguments argumentText `json:"arguments"`
+}
+
+// argumentText is the "arguments" of a function call: a string holding
+// JSON, as the OpenAI format says. A few servers send the JSON object
+// itself; it is accepted and kept as its text. null is the empty string;
+// anything else is refused.
+type argumentText string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *argumentText) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	switch {
+	case bytes.Equal(data, []byte("null")):
+		*t = ""
+		return nil
+	case len(data) > 0 && data[0] == '"':
+		var s string
+		if err := json.Unmarshal(data, &s); err != nil {
+			return err
+		}
+		*t = argumentText(s)
+		return nil
+	case len(data) > 0 && data[0] == '{':
+		*t = argumentText(data)
+		return nil
+	}
+	return errors.New("function arguments are neither a string nor an object")
 }
 
 type streamOptions struct {
@@ -32,8 +102,9 @@ type chatCompletion struct {
 	Choices []struct {
 		Index   int `json:"index"`
 		Message struct {
-			Content string `json:"content"`
-			Refusal string `json:"refusal"`
+			Content   string     `json:"content"`
+			Refusal   string     `json:"refusal"`
+			ToolCalls []toolCall `json:"tool_calls"`
 		} `json:"message"`
 		FinishReason string `json:"finish_reason"`
 	} `json:"choices"`
@@ -59,6 +130,16 @@ type usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
 	TotalTokens      int `json:"total_tokens"`
+}
+
+// addUsage adds the counts of u to sum.
+func addUsage(sum *agent.Usage, u *usage) {
+	if u == nil {
+		return
+	}
+	sum.PromptTokens += u.PromptTokens
+	sum.CompletionTokens += u.CompletionTokens
+	sum.TotalTokens += u.TotalTokens
 }
 
 func (u *usage) toAgent() agent.Usage {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/identity/localidp"
 	"github.com/palisade-gw/palisade/internal/store"
@@ -74,6 +75,9 @@ give them on standard input or with --password-file.`,
 				if err != nil {
 					return userError(err)
 				}
+				if err := recordUserChange(ctx, st, audit.TypeUserAdded, a.Username, map[string]any{"groups": a.Groups, "totp": withTOTP}); err != nil {
+					return err
+				}
 				fmt.Fprintf(s.out, "user %s added (groups: %s)\n", a.Username, groupList(a.Groups))
 				if withTOTP {
 					return enrolTOTP(ctx, s, dir, a.Username, issuer)
@@ -133,6 +137,13 @@ give them on standard input or with --password-file.`,
 						return userError(err)
 					}
 					name := strings.ToLower(strings.TrimSpace(args[0]))
+					typ := audit.TypeUserEnabled
+					if disabled {
+						typ = audit.TypeUserDisabled
+					}
+					if err := recordUserChange(ctx, st, typ, name, nil); err != nil {
+						return err
+					}
 					fmt.Fprintf(s.out, "user %s %sd\n", name, use)
 					if !disabled {
 						return nil
@@ -166,6 +177,9 @@ give them on standard input or with --password-file.`,
 					return userError(err)
 				}
 				username := strings.ToLower(strings.TrimSpace(args[0]))
+				if err := recordUserChange(ctx, st, audit.TypeUserPasswordReset, username, map[string]any{"totp": resetTOTP}); err != nil {
+					return err
+				}
 				fmt.Fprintf(s.out, "password of %s reset; lockout cleared\n", username)
 				if resetTOTP {
 					return enrolTOTP(ctx, s, dir, username, resetIssuer)
@@ -196,6 +210,9 @@ lost device. A removed passkey signs in no more.`,
 					}
 					if err != nil {
 						return userError(err)
+					}
+					if err := recordUserChange(ctx, st, audit.TypeUserPasskeyRemoved, username, map[string]any{"passkey": audit.Clean(removePasskey)}); err != nil {
+						return err
 					}
 					fmt.Fprintf(s.out, "passkey %s of %s removed\n", removePasskey, username)
 					return nil
@@ -298,4 +315,21 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// recordUserChange records an administrative change of a built-in
+// provider account in the audit log: the operator is the actor, the
+// account is named in the data. The change is made already; when it
+// cannot be recorded the command fails and says so.
+func recordUserChange(ctx context.Context, st store.Store, typ, username string, data map[string]any) error {
+	j := audit.NewJournal(st, audit.JournalOptions{})
+	defer j.Close()
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["user"] = config.LocalIssuer + ":" + audit.Clean(username)
+	if _, err := j.Record(ctx, audit.Event{Type: typ, Outcome: audit.OutcomeSuccess, Actor: cliActor(), Data: data}); err != nil {
+		return fmt.Errorf("the change to user %s is made, but the audit log could not record it: %w", username, err)
+	}
+	return nil
 }

@@ -148,6 +148,18 @@ func TestUsersCommands(t *testing.T) {
 	if err := authenticate(t, db, "alice", pw); err == nil {
 		t.Error("the old password still works after reset")
 	}
+
+	// Every change is in the audit log, with the operator as actor and
+	// never a password.
+	rows := strings.Join(auditRows(t, filepath.Dir(db)), "\n")
+	for _, want := range []string{"user.added|success|cli", `"user":"local:alice"`, "user.password_reset|success|cli", "user.disabled|success|cli"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("audit log lacks %q:\n%s", want, rows)
+		}
+	}
+	if strings.Contains(rows, newPW) || strings.Contains(rows, pw) {
+		t.Error("the audit log holds a password")
+	}
 }
 
 // hasLine reports whether a line of out starts with user and contains

@@ -45,6 +45,13 @@ const (
 	TypeSecretDisable = "secret.disable"
 	TypeSecretRewrap  = "secret.rewrap"
 	TypeSecretRefused = "secret.refused"
+	// Administration of the built-in provider's accounts (palisade
+	// users): the operator is the actor, the account is data.user.
+	TypeUserAdded          = "user.added"
+	TypeUserDisabled       = "user.disabled"
+	TypeUserEnabled        = "user.enabled"
+	TypeUserPasswordReset  = "user.password_reset"
+	TypeUserPasskeyRemoved = "user.passkey_removed"
 	// TypeToolCall records a tool call Palisade made for an agent (or
 	// refused): the tool, the outcome and code, the sizes and duration;
 	// never the arguments or the result.
@@ -110,25 +117,36 @@ func (ev Event) stored() (store.AuditEvent, error) {
 	}, nil
 }
 
-// NewID returns a new event id: "ev_" followed by a time-ordered, random
-// 128-bit value in hex, so ids sort roughly by creation time.
+// NewID returns a new event id: "ev_" followed by 128 bits in hex (48 bits
+// of milliseconds, then 80 random bits), so ids sort roughly by creation
+// time.
 func NewID() string { return ids.New("ev_") }
 
 // Clean makes a caller-supplied value safe to store in a log field: control
-// characters (line breaks included) are replaced, so a value cannot forge a
-// log line, and the length is bounded.
+// characters (line breaks included), line and paragraph separators and
+// format characters (bidirectional overrides, zero-width and tag
+// characters) are replaced by U+FFFD, so a value cannot forge a log line
+// or disguise itself, and the length is bounded.
 func Clean(s string) string {
 	const max = 256
 	if len(s) > max {
 		s = s[:max]
 	}
-	if strings.IndexFunc(s, unicode.IsControl) < 0 {
+	if strings.IndexFunc(s, unsafeRune) < 0 {
 		return strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unsafeRune(r) {
 			return '\uFFFD'
 		}
 		return r
 	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+// unsafeRune reports a character that could forge or disguise a log line:
+// control characters, the Unicode line and paragraph separators, and
+// format characters (bidirectional overrides and isolates, zero-width
+// characters, tag characters), which can make a value display as another.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
 }

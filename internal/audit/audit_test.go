@@ -201,3 +201,24 @@ func TestJournalBatchesOnOneProcessor(t *testing.T) {
 		t.Fatalf("%d records in %d transactions (%.1f each): want records batched", len(m.got), m.txs, avg)
 	}
 }
+
+// Ensure Clean replaces what could forge or disguise a log line: control
+// characters, the Unicode line separators, bidirectional overrides and
+// zero-width characters; and keeps ordinary text, accents and emoji.
+func TestCleanUnsafeCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"alice\nseq=9 type=auth.signin": "alice\uFFFDseq=9 type=auth.signin",
+		"bob\u2028forged":               "bob\uFFFDforged",
+		"eve\u2029forged":               "eve\uFFFDforged",
+		"admin\u202Egnp.exe":            "admin\uFFFDgnp.exe",
+		"ali\u200Bce":                   "ali\uFFFDce",
+		"x\u2066y\u2069":                "x\uFFFDy\uFFFD",
+		"tag\U000E0041":                 "tag\uFFFD",
+		"Zoë Ångström 🚀":                "Zoë Ångström 🚀",
+		"bad\xffutf8":                   "bad\uFFFDutf8",
+	} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"log/slog"
@@ -68,7 +69,7 @@ func ruleFromURL(name, raw, zone string) (egress.Rule, error) {
 // egressRules lists every destination the configuration lets Palisade
 // call: model servers, the classifier, Vault, SIEM webhooks and the
 // destinations named under egress.
-func egressRules(c *config.Config) ([]egressRule, error) {
+func egressRules(c *config.Config, certs func(path string, d config.EgressDestination) func() (*tls.Certificate, error)) ([]egressRule, error) {
 	var out []egressRule
 	add := func(path, name, raw, zone string) error {
 		r, err := ruleFromURL(name, raw, zone)
@@ -77,6 +78,31 @@ func egressRules(c *config.Config) ([]egressRule, error) {
 		}
 		out = append(out, egressRule{path: path, rule: r})
 		return nil
+	}
+	withCA := func(path, caFile string) error {
+		if caFile == "" {
+			return nil
+		}
+		pool, err := loadCAFile(caFile)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		out[len(out)-1].rule.RootCAs = pool
+		return nil
+	}
+	// The destinations come first: where one ties with a destination
+	// implied by another setting, its CA and client certificate apply.
+	for i, d := range c.Egress.Destinations {
+		p := fmt.Sprintf("egress.destinations[%d]", i)
+		if err := add(p+".url", d.Name, d.URL, d.Zone); err != nil {
+			return nil, err
+		}
+		if err := withCA(p+".ca_file", d.CAFile); err != nil {
+			return nil, err
+		}
+		if d.ClientCertFile != "" && certs != nil {
+			out[len(out)-1].rule.ClientCert = certs(p, d)
+		}
 	}
 	for i, a := range c.Agents {
 		if a.Upstream != nil {
@@ -89,17 +115,6 @@ func egressRules(c *config.Config) ([]egressRule, error) {
 		if err := add("guard.classifier.url", "guard-classifier", cl.URL, cl.Zone); err != nil {
 			return nil, err
 		}
-	}
-	withCA := func(path, caFile string) error {
-		if caFile == "" {
-			return nil
-		}
-		pool, err := loadCAFile(caFile)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		out[len(out)-1].rule.RootCAs = pool
-		return nil
 	}
 	if k := c.Secrets.KEK; k != nil && k.VaultTransit != nil {
 		t := k.VaultTransit
@@ -151,15 +166,6 @@ func egressRules(c *config.Config) ([]egressRule, error) {
 			}
 		}
 	}
-	for i, d := range c.Egress.Destinations {
-		p := fmt.Sprintf("egress.destinations[%d]", i)
-		if err := add(p+".url", d.Name, d.URL, d.Zone); err != nil {
-			return nil, err
-		}
-		if err := withCA(p+".ca_file", d.CAFile); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
 }
 
@@ -176,13 +182,15 @@ func loadCAFile(path string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// buildEgressPolicy compiles the egress policy of the configuration.
-func buildEgressPolicy(c *config.Config) (*egress.Policy, error) {
+// buildEgressPolicy compiles the egress policy of the configuration;
+// certs gives the client certificate of a destination with mTLS (nil
+// leaves them out, for checking).
+func buildEgressPolicy(c *config.Config, certs func(string, config.EgressDestination) func() (*tls.Certificate, error)) (*egress.Policy, error) {
 	zones, err := egressZones(c)
 	if err != nil {
 		return nil, err
 	}
-	rules, err := egressRules(c)
+	rules, err := egressRules(c, certs)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +209,7 @@ func checkEgress(c *config.Config) []config.Problem {
 	if err != nil {
 		return []config.Problem{{Path: "egress.zones", Message: err.Error()}}
 	}
-	rules, err := egressRules(c)
+	rules, err := egressRules(c, nil)
 	if err != nil {
 		path, msg, _ := strings.Cut(err.Error(), ": ")
 		return []config.Problem{{Path: path, Message: msg}}
@@ -215,7 +223,7 @@ func checkEgress(c *config.Config) []config.Problem {
 		}
 	}
 	if len(ps) == 0 {
-		if _, err := buildEgressPolicy(c); err != nil {
+		if _, err := buildEgressPolicy(c, nil); err != nil {
 			ps = append(ps, config.Problem{Path: "egress", Message: strings.TrimPrefix(err.Error(), "egress: ")})
 		}
 	}
@@ -235,11 +243,14 @@ type outbound struct {
 // newOutbound builds the outbound side of a configuration. log receives a
 // warning for every refused call; record, when set, audits it.
 func newOutbound(c *config.Config, log *slog.Logger, record func(ctx context.Context, e *egress.Error)) (*outbound, error) {
-	p, err := buildEgressPolicy(c)
+	o := &outbound{}
+	p, err := buildEgressPolicy(c, func(path string, d config.EgressDestination) func() (*tls.Certificate, error) {
+		return o.clientCert(c, path, d)
+	})
 	if err != nil {
 		return nil, err
 	}
-	return &outbound{
+	*o = outbound{
 		policy:   p,
 		maxBytes: c.Egress.MaxResponseBytes,
 		onRefuse: func(ctx context.Context, e *egress.Error) {
@@ -250,7 +261,41 @@ func newOutbound(c *config.Config, log *slog.Logger, record func(ctx context.Con
 				record(ctx, e)
 			}
 		},
-	}, nil
+	}
+	return o, nil
+}
+
+// clientCertTimeout bounds reading a client key from the secret store
+// during a TLS handshake.
+const clientCertTimeout = 10 * time.Second
+
+// clientCert returns the client certificate of destination d for mutual
+// TLS: the chain from its file, the key from its reference (read from the
+// secret store at each handshake, through the cache, so a rotated key is
+// used within a minute).
+func (o *outbound) clientCert(c *config.Config, path string, d config.EgressDestination) func() (*tls.Certificate, error) {
+	key := o.credential(c, path+".client_key", "egress:"+d.Name)
+	if key == nil {
+		literal := d.ClientKey
+		key = func(context.Context) (string, error) { return literal, nil }
+	}
+	return func() (*tls.Certificate, error) {
+		chain, err := os.ReadFile(d.ClientCertFile)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate of %s: %w", d.Name, err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), clientCertTimeout)
+		defer cancel()
+		pem, err := key(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("client key of %s: %w", d.Name, err)
+		}
+		cert, err := tls.X509KeyPair(chain, []byte(pem))
+		if err != nil {
+			return nil, fmt.Errorf("client certificate of %s: the certificate and key do not form a pair", d.Name)
+		}
+		return &cert, nil
+	}
 }
 
 // client returns an egress client with the given timeouts (zero: the

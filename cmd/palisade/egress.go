@@ -111,6 +111,20 @@ func egressRules(c *config.Config, certs func(path string, d config.EgressDestin
 			}
 		}
 	}
+	for i, is := range c.Identity.Issuers {
+		// Discovery, keys and the token endpoint: the issuer's and the
+		// key set's origins, any path. Endpoints on other hosts need an
+		// egress destination.
+		p := fmt.Sprintf("identity.issuers[%d]", i)
+		if err := add(p+".issuer", "idp:"+is.Name, originOf(is.Issuer), is.Zone); err != nil {
+			return nil, err
+		}
+		if originOf(is.JWKSURL) != originOf(is.Issuer) {
+			if err := add(p+".jwks_url", "idp-keys:"+is.Name, originOf(is.JWKSURL), is.Zone); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if cl := c.Guard.Classifier; cl != nil {
 		if err := add("guard.classifier.url", "guard-classifier", cl.URL, cl.Zone); err != nil {
 			return nil, err
@@ -167,6 +181,16 @@ func egressRules(c *config.Config, certs func(path string, d config.EgressDestin
 		}
 	}
 	return out, nil
+}
+
+// originOf returns the scheme, host and port of raw, or raw itself when it
+// is not a URL (the rule then reports it).
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Scheme + "://" + u.Host + "/"
 }
 
 // loadCAFile reads a PEM bundle of CA certificates.

@@ -51,9 +51,15 @@ type identityParts struct {
 
 // buildIdentity wires the built-in identity provider, the access-token
 // verifier for every issuer, and browser sign-in.
-func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec audit.Recorder, log *slog.Logger, risk *riskSignals) (*identityParts, error) {
+func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec audit.Recorder, log *slog.Logger, risk *riskSignals, out *outbound) (*identityParts, error) {
 	parts := &identityParts{signals: risk}
-	client := &http.Client{Timeout: 15 * time.Second}
+	// Identity providers are called through the egress policy, like every
+	// other destination.
+	ec, err := out.client(idpTimeout, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	client := ec.HTTPClient()
 	var issuers []bearer.Issuer
 	var rules []identity.IssuerClaims
 	var providers []signin.Provider
@@ -72,6 +78,11 @@ func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec 
 		p, err := localidp.New(localidp.Options{
 			Issuer: issuer, Store: st, Clients: clients,
 			AccessTokenTTL: cfg.Identity.Local.AccessTokenTTL.D(), RefreshTokenTTL: cfg.Identity.Local.RefreshTokenTTL.D(),
+			// Service principals get tokens here too (client credentials,
+			// private_key_jwt, token exchange); federated issuers are
+			// reached through the egress policy.
+			ServicePrincipals: st, ServiceTokenTTL: cfg.Identity.Local.ServiceTokenTTL.D(),
+			ServiceAudiences: []string{localAudience}, FederationHTTPClient: ec.HTTPClient(),
 			OnSignIn: func(ctx context.Context, ev localidp.SignInEvent) {
 				outcome := audit.OutcomeSuccess
 				if !ev.Success {
@@ -90,9 +101,9 @@ func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec 
 		parts.local, parts.idp = p, p.Handler()
 		// Palisade reaches its own provider in process: no network
 		// round trip, and it works whatever the public URL resolves to.
-		client.Transport = &inProcess{prefix: issuer + "/", h: parts.idp, next: http.DefaultTransport}
+		client.Transport = &inProcess{prefix: issuer + "/", h: parts.idp, next: client.Transport}
 		rule := identity.IssuerClaims{Name: config.LocalIssuer, Issuer: issuer, NameClaim: "name", GroupsClaim: "groups",
-			RolesClaim: "roles", MFAAMR: []string{"otp", "mfa"}}
+			RolesClaim: "roles", MFAAMR: []string{"otp", "mfa"}, ServicePrincipals: true}
 		rules = append(rules, rule)
 		issuers = append(issuers, bearer.Issuer{Issuer: issuer, JWKSURL: issuer + "/keys", Audiences: []string{localAudience},
 			Algorithms: []jose.SignatureAlgorithm{jose.ES256, jose.RS256}})
@@ -225,6 +236,9 @@ func randomSecret(ctx context.Context, st store.Store, name string, n int) ([]by
 	}
 	return v, nil
 }
+
+// idpTimeout bounds one call to an identity provider.
+const idpTimeout = 15 * time.Second
 
 // inProcess serves requests for one URL prefix with a handler in this
 // process and sends the rest to next.

@@ -114,7 +114,7 @@ apps:
   - {name: portal, secrets: ["${env:TEST_APP_SECRET}"], client_ids: [hr-portal], agents: [hr]}
 identity:
   issuers:
-    - {name: corp, issuer: "https://idp.example", jwks_url: %q, audiences: [palisade]}
+    - {name: corp, issuer: "https://idp.example", jwks_url: %q, audiences: [palisade], zone: loopback}
 roles:
   - {name: employee, members: {all_users: true, apps: [portal]}, permissions: {agents: [hr]}}
   - {name: hr-staff, members: {groups: ["corp:hr"]}, permissions: {knowledge: [hr-confidential]}}

@@ -76,7 +76,7 @@ may, whether the content is safe, and what must be recorded.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCmd(s), newDemoCmd(s), newConfigCmd(s), newPolicyCmd(s), newVersionCmd(s))
-	root.AddCommand(newUsersCmd(s), newSessionsCmd(s), newTokensCmd(s), newAuditCmd(s), newGuardCmd(s), newSecretsCmd(s))
+	root.AddCommand(newUsersCmd(s), newSessionsCmd(s), newTokensCmd(s), newAuditCmd(s), newGuardCmd(s), newSecretsCmd(s), newSPCmd(s))
 	return root
 }
 

@@ -145,7 +145,7 @@ func buildRoles(cfg *config.Config) []access.Role {
 	for _, r := range cfg.Roles {
 		out = append(out, access.Role{
 			Name: r.Name, AllUsers: r.Members.AllUsers, Users: r.Members.Users, Groups: r.Members.Groups,
-			IdPRoles: r.Members.IdPRoles, Apps: r.Members.Apps,
+			IdPRoles: r.Members.IdPRoles, Apps: r.Members.Apps, ServicePrincipals: r.Members.ServicePrincipals,
 			Agents: r.Permissions.Agents, Labels: r.Permissions.Knowledge, Tools: r.Permissions.Tools, Admin: r.Permissions.Admin,
 		})
 	}
@@ -188,7 +188,7 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 	for _, a := range cfg.Apps {
 		apps = append(apps, gateway.AppInfo{Name: a.Name, Secrets: a.Secrets, Agents: a.Agents, Origins: a.Origins, TokenTTL: a.TokenTTL.D()})
 	}
-	id, err := buildIdentity(ctx, cfg, st, journal, log, &riskSignals{st: st, geo: geo, proxies: proxies})
+	id, err := buildIdentity(ctx, cfg, st, journal, log, &riskSignals{st: st, geo: geo, proxies: proxies}, out)
 	if err != nil {
 		return nil, cleanup, err
 	}
@@ -212,7 +212,17 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 		Logger:        log,
 		Observer:      obs,
 		Tools:         runner,
+		TokenEndpoint: tokenEndpoint(id),
 		AssertionKeys: assertionKeys,
 	})
 	return g, cleanup, err
+}
+
+// tokenEndpoint returns the built-in provider's token endpoint, served at
+// POST /oauth2/token for service principals; nil without the provider.
+func tokenEndpoint(id *identityParts) http.Handler {
+	if id.local == nil {
+		return nil
+	}
+	return id.local.TokenHandler()
 }

@@ -10,7 +10,10 @@
 //   - role-based access control: the caller holds a role that grants use of
 //     the agent. Signed-in users hold roles through their issuer-qualified
 //     subject, groups and provider roles (or all_users); a caller that
-//     presents only an app's credential holds the roles given to the app.
+//     presents only an app's credential holds the roles given to the app;
+//     a service principal holds the roles that name it (never all_users).
+//     A conditional access policy that requires MFA denies a service
+//     principal (policy-denied), which cannot step up.
 //
 // The roles held also say which knowledge labels the caller may read
 // (Grants.MayRead), which tools it may call and which administrative
@@ -122,6 +125,8 @@ type Role struct {
 	Groups   []string
 	IdPRoles []string
 	Apps     []string
+	// ServicePrincipals are service principals' names (without "sp:").
+	ServicePrincipals []string
 	// Agents may be used, Labels read, Tools called, Admin permissions
 	// exercised. Wildcard grants all of a kind.
 	Agents, Labels, Tools, Admin []string
@@ -167,6 +172,7 @@ type Policy struct {
 	// Membership indexes: who holds which roles (indexes into roles).
 	allUsers                          []int
 	byUser, byGroup, byIdPRole, byApp map[string][]int
+	byService                         map[string][]int
 }
 
 // NewPolicy builds the policy from each app's list of agents, the roles
@@ -177,6 +183,7 @@ func NewPolicy(appAgents map[string][]string, roles []Role, ca *conditional.Engi
 		appAgents: make(map[string]map[string]bool, len(appAgents)),
 		byUser:    map[string][]int{}, byGroup: map[string][]int{},
 		byIdPRole: map[string][]int{}, byApp: map[string][]int{},
+		byService: map[string][]int{},
 	}
 	for app, agents := range appAgents {
 		s := make(map[string]bool, len(agents))
@@ -201,6 +208,7 @@ func NewPolicy(appAgents map[string][]string, roles []Role, ca *conditional.Engi
 		index(p.byGroup, r.Groups)
 		index(p.byIdPRole, r.IdPRoles)
 		index(p.byApp, r.Apps)
+		index(p.byService, r.ServicePrincipals)
 	}
 	return p
 }
@@ -283,6 +291,9 @@ func (p *Policy) Grants(pr identity.Principal) Grants {
 		}
 	case identity.KindApp, identity.KindDirectLineToken:
 		add(p.byApp[pr.App])
+	case identity.KindService:
+		// Only roles that name it: all_users is for people.
+		add(p.byService[pr.Subject])
 	}
 	slices.Sort(g.held)
 	return g
@@ -311,6 +322,11 @@ func (p *Policy) Decide(req Request) Decision {
 		d.Allow, d.Reason = false, ReasonPolicyDenied
 	case conditional.RequireMFA:
 		d.Allow, d.Reason = false, ReasonMFARequired
+		if req.Principal.Kind == identity.KindService {
+			// A service principal cannot step up: a policy that
+			// requires MFA denies it, and never prompts.
+			d.Reason = ReasonPolicyDenied
+		}
 	}
 	return d
 }

@@ -222,3 +222,46 @@ func TestCleanUnsafeCharacters(t *testing.T) {
 		}
 	}
 }
+
+// Ensure the log never records as done a request that was refused because
+// its record was late: a record whose caller gave up before its commit
+// began is not written; a caller whose record is being committed waits for
+// that commit's outcome instead of giving up.
+func TestJournalAbandonedRecordsAreDropped(t *testing.T) {
+	m := &memJournal{gate: make(chan struct{})}
+	j := NewJournal(m, JournalOptions{Timeout: 100 * time.Millisecond})
+	defer j.Close()
+
+	// The first record's commit is held past its caller's timeout: the
+	// caller waits for it and gets its outcome.
+	first := make(chan error, 1)
+	go func() {
+		_, err := j.Record(context.Background(), Event{Type: "test.first"})
+		first <- err
+	}()
+	for m.held.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// Queued behind the held commit: its caller gives up before any
+	// commit takes it.
+	_, err := j.Record(context.Background(), Event{Type: "test.abandoned"})
+	if apperr.As(err).Code != apperr.CodeAuditUnavailable {
+		t.Fatalf("queued record: %v, want audit_unavailable", err)
+	}
+	close(m.gate)
+	if err := <-first; err != nil {
+		t.Fatalf("the held record's caller: %v, want the commit's success", err)
+	}
+	if _, err := j.Record(context.Background(), Event{Type: "test.after"}); err != nil {
+		t.Fatal(err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var types []string
+	for _, e := range m.got {
+		types = append(types, e.Type)
+	}
+	if strings.Join(types, ",") != "test.first,test.after" {
+		t.Errorf("stored %v, want the first and the last record only", types)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/palisade-gw/palisade/internal/apperr"
@@ -62,7 +63,19 @@ type JournalObserver interface {
 type pending struct {
 	rec  store.Record
 	done chan result
+	// state settles who decides the record's fate once its caller stops
+	// waiting: the journal claims it before a commit (pendingClaimed), or
+	// the caller gives up first (pendingAbandoned) and the record is
+	// never written, so the log never shows an answer that was refused.
+	state atomic.Int32
 }
+
+// States of a pending record.
+const (
+	pendingQueued int32 = iota
+	pendingClaimed
+	pendingAbandoned
+)
 
 type result struct {
 	rec store.Record
@@ -131,10 +144,19 @@ func (j *Journal) RecordWith(ctx context.Context, ev Event, rec store.Record) (s
 		}
 		return se.ID, r.rec, nil
 	case <-wctx.Done():
-		// The record may still be written later; the request is refused
-		// all the same, which is the safe side (a record without a
-		// response, never a response without a record).
-		return "", rec, unavailable(fmt.Errorf("waiting for commit: %w", wctx.Err()))
+		if p.state.CompareAndSwap(pendingQueued, pendingAbandoned) {
+			// Not yet taken for a commit: it never will be, and the
+			// request is refused.
+			return "", rec, unavailable(fmt.Errorf("waiting for commit: %w", wctx.Err()))
+		}
+		// A commit holding the record is under way: its outcome, bounded
+		// by the commit timeout, decides, so the log and the answer
+		// agree.
+		r := <-p.done
+		if r.err != nil {
+			return "", rec, r.err
+		}
+		return se.ID, r.rec, nil
 	}
 }
 
@@ -191,6 +213,17 @@ func (j *Journal) run() {
 // record is retried on its own, so that one bad record (a duplicate id)
 // does not fail the others.
 func (j *Journal) commit(batch []*pending) {
+	// Claim the records whose callers still wait; drop the abandoned.
+	live := batch[:0:0]
+	for _, p := range batch {
+		if p.state.CompareAndSwap(pendingQueued, pendingClaimed) || p.state.Load() == pendingClaimed {
+			live = append(live, p)
+		}
+	}
+	batch = live
+	if len(batch) == 0 {
+		return
+	}
 	recs := make([]store.Record, len(batch))
 	for i, p := range batch {
 		recs[i] = p.rec
@@ -216,6 +249,15 @@ func (j *Journal) commit(batch []*pending) {
 			return
 		}
 		batch[0].done <- result{err: unavailable(err)}
+		return
+	}
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded) {
+		// The log cannot be written (the database is down, full or too
+		// slow): every record of the batch fails now, rather than each
+		// waiting out a timeout of its own while its caller waits.
+		for _, p := range batch {
+			p.done <- result{err: unavailable(err)}
+		}
 		return
 	}
 	for _, p := range batch {

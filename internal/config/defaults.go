@@ -81,7 +81,7 @@ func baseDefaults() *Config {
 		DataDir: defaultDataDir,
 		Store:   Store{Driver: defaultDriver},
 		Identity: Identity{
-			Local:    LocalIdP{AccessTokenTTL: Duration(defaultLocalAccessTTL), RefreshTokenTTL: Duration(defaultLocalRefreshTTL)},
+			Local:    LocalIdP{AccessTokenTTL: Duration(defaultLocalAccessTTL), RefreshTokenTTL: Duration(defaultLocalRefreshTTL), ServiceTokenTTL: Duration(defaultLocalAccessTTL)},
 			Sessions: Sessions{Lifetime: Duration(defaultSessionLifetime), IdleTimeout: Duration(defaultSessionIdle)},
 		},
 		Audit:  Audit{CheckpointEvery: defaultCheckpointEvery, CheckpointInterval: Duration(defaultCheckpointPeriod)},

@@ -21,6 +21,9 @@ type LocalIdP struct {
 	AccessTokenTTL Duration `yaml:"access_token_ttl" json:"access_token_ttl,omitempty" jsonschema:"description=Lifetime of access tokens. Default 10m\\, at most 24h."`
 	// RefreshTokenTTL is the lifetime of its refresh tokens.
 	RefreshTokenTTL Duration `yaml:"refresh_token_ttl" json:"refresh_token_ttl,omitempty" jsonschema:"description=Lifetime of refresh tokens. Default 8h."`
+	// ServiceTokenTTL is the lifetime of service principals' access
+	// tokens.
+	ServiceTokenTTL Duration `yaml:"service_token_ttl" json:"service_token_ttl,omitempty" jsonschema:"description=Lifetime of the access tokens issued to service principals (palisade sp). Default 10m\\, 1m to 24h."`
 	// Clients are further OAuth clients (a CLI, a single-page app).
 	Clients []LocalClient `yaml:"clients" json:"clients,omitempty" jsonschema:"description=OAuth clients that may sign users in (besides Palisade's own console)."`
 }
@@ -75,7 +78,10 @@ type Issuer struct {
 	SignIn *SignIn `yaml:"sign_in" json:"sign_in,omitempty" jsonschema:"description=Browser sign-in with this provider (authorization code with PKCE)."`
 	// AllowInsecureHTTP permits a plain-http JWKS URL on a host that is
 	// not loopback. Unsafe: keys fetched in clear can be replaced.
-	AllowInsecureHTTP bool `yaml:"allow_insecure_http" json:"allow_insecure_http,omitempty" jsonschema:"description=UNSAFE: allow a plain http jwks_url on a host that is not loopback; an attacker on the path can substitute keys. Default false."`
+	// Zone lets the provider's hosts resolve to a private or loopback
+	// network.
+	Zone              string `yaml:"zone" json:"zone,omitempty" jsonschema:"description=Egress zone whose addresses the provider's hosts may have (a provider on the internal network or this machine). Default none: public addresses only."`
+	AllowInsecureHTTP bool   `yaml:"allow_insecure_http" json:"allow_insecure_http,omitempty" jsonschema:"description=UNSAFE: allow a plain http jwks_url on a host that is not loopback; an attacker on the path can substitute keys. Default false."`
 }
 
 // SignIn is Palisade's registration as a client of a provider.
@@ -137,6 +143,9 @@ type RoleMembers struct {
 	// token they issued) carries the role; the user such a caller names is
 	// the app's assertion, not a verified sign-in.
 	Apps []string `yaml:"apps" json:"apps,omitempty" jsonschema:"description=Apps whose own credential (app secret\\, or a Direct Line token the app issued) holds the role. The user such a caller names is asserted by the app\\, not verified."`
+	// ServicePrincipals are service principals (palisade sp) that hold
+	// the role.
+	ServicePrincipals []string `yaml:"service_principals" json:"service_principals,omitempty" jsonschema:"description=Service principals (palisade sp create NAME) that hold the role\\, by name. all_users does not include them.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
 }
 
 // Permissions are what a role allows. "*" in a list allows all.

@@ -108,6 +108,9 @@ func (v *validator) egress() {
 	if cl := v.c.Guard.Classifier; cl != nil {
 		v.zoneRef("guard.classifier.zone", cl.Zone, zones)
 	}
+	for i, is := range v.c.Identity.Issuers {
+		v.zoneRef(fmt.Sprintf("identity.issuers[%d].zone", i), is.Zone, zones)
+	}
 	v.secrets(zones)
 	v.export(zones)
 	v.tools(zones)

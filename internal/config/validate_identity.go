@@ -106,6 +106,9 @@ func (v *validator) local() {
 	if l.RefreshTokenTTL < l.AccessTokenTTL {
 		v.add("identity.local.refresh_token_ttl", "must be at least access_token_ttl")
 	}
+	if l.ServiceTokenTTL < Duration(time.Minute) || l.ServiceTokenTTL.D() > maxLocalTokenTTL {
+		v.add("identity.local.service_token_ttl", "must be between 1m and 24h")
+	}
 	ids := map[string]bool{ConsoleClientID: true}
 	for i, c := range l.Clients {
 		p := fmt.Sprintf("identity.local.clients[%d]", i)
@@ -203,8 +206,8 @@ func (v *validator) roles(issuers, apps, agents map[string]bool) {
 		p := fmt.Sprintf("roles[%d]", i)
 		v.name(p+".name", "role", r.Name, names)
 		m := r.Members
-		if !m.AllUsers && len(m.Users)+len(m.Groups)+len(m.IdPRoles)+len(m.Apps) == 0 {
-			v.add(p+".members", "role %s has no members: list users, groups, idp_roles or apps, or set all_users: true", v.quote(p+".name", r.Name))
+		if !m.AllUsers && len(m.Users)+len(m.Groups)+len(m.IdPRoles)+len(m.Apps)+len(m.ServicePrincipals) == 0 {
+			v.add(p+".members", "role %s has no members: list users, groups, idp_roles, apps or service_principals, or set all_users: true", v.quote(p+".name", r.Name))
 		}
 		if m.AllUsers && len(issuers) == 0 {
 			v.add(p+".members.all_users", "no identity provider is configured (identity.issuers, or the built-in identity.local), so no user can sign in")

@@ -82,7 +82,7 @@ func TestValidateIdentityAndRoles(t *testing.T) {
 			name: "role without members or permissions",
 			src:  validYAML + "roles:\n\t- name: empty\n\t\tmembers: {}\n\t\tpermissions: {}\n",
 			want: []string{
-				`test.yaml:19: roles[0].members: role "empty" has no members: list users, groups, idp_roles or apps, or set all_users: true`,
+				`test.yaml:19: roles[0].members: role "empty" has no members: list users, groups, idp_roles, apps or service_principals, or set all_users: true`,
 				`test.yaml:20: roles[0].permissions: role "empty" grants nothing: list agents, knowledge, tools or admin`,
 			},
 		},

@@ -87,6 +87,9 @@ type Options struct {
 	Observer Observer
 	// Tools executes agents' tool calls; nil gives agents no tools.
 	Tools ToolRunner
+	// TokenEndpoint, when set, serves POST /oauth2/token: the built-in
+	// provider's token endpoint, where service principals get tokens.
+	TokenEndpoint http.Handler
 	// AssertionKeys, when set, is served at AssertionKeysPath: the public
 	// keys that verify the user assertions sent to tools.
 	AssertionKeys http.Handler
@@ -102,13 +105,15 @@ type Gateway struct {
 	pipe *Pipeline
 	// assertKeys serves the user assertion keys (nil: not served).
 	assertKeys http.Handler
-	apps       *identity.Apps
-	appInfo    map[string]AppInfo
-	tokens     *identity.Tokens
-	users      *identity.AccessTokens
-	proxies    []netip.Prefix
-	signin     *signin.Service
-	idp        http.Handler
+	// tokenEP serves POST /oauth2/token (nil: not served).
+	tokenEP http.Handler
+	apps    *identity.Apps
+	appInfo map[string]AppInfo
+	tokens  *identity.Tokens
+	users   *identity.AccessTokens
+	proxies []netip.Prefix
+	signin  *signin.Service
+	idp     http.Handler
 
 	sessionApp   string
 	publicOrigin string
@@ -188,6 +193,7 @@ func New(opts Options) (*Gateway, error) {
 		closing:      closing,
 		stop:         stop,
 		assertKeys:   opts.AssertionKeys,
+		tokenEP:      opts.TokenEndpoint,
 	}
 	return g, nil
 }
@@ -203,6 +209,9 @@ func (g *Gateway) Handler() http.Handler {
 	g.directLineRoutes(r)
 	g.consoleRoutes(r)
 	g.adminRoutes(r)
+	if g.tokenEP != nil {
+		r.handle("/oauth2/token", map[string]http.HandlerFunc{http.MethodPost: g.tokenEP.ServeHTTP})
+	}
 	if g.assertKeys != nil {
 		keys := g.assertKeys
 		r.handle(AssertionKeysPath, map[string]http.HandlerFunc{http.MethodGet: keys.ServeHTTP})

@@ -27,6 +27,12 @@ type IssuerClaims struct {
 	// DeviceClaim is a boolean claim that vouches for a compliant device;
 	// "" means the issuer vouches for no device.
 	DeviceClaim string
+	// ServicePrincipals says the issuer is Palisade's built-in provider,
+	// whose tokens for service principals (claim palisade_kind =
+	// "service", sub = client_id = "sp:NAME") become KindService
+	// principals. Set it for that issuer only: any other issuer's claim
+	// is not trusted, and such tokens stay users'.
+	ServicePrincipals bool
 }
 
 // AccessTokens authenticates users by the access tokens (JWTs) that
@@ -71,6 +77,12 @@ func (a *AccessTokens) Authenticate(ctx context.Context, token string) (Principa
 		// a wiring bug. Refuse rather than guess.
 		return Principal{}, fmt.Errorf("identity: no claim rules for issuer %q", c.Issuer)
 	}
+	if sp, ok, err := ic.servicePrincipal(c.Subject, c.AuthorizedParty, c.Raw); err != nil {
+		return Principal{}, err
+	} else if ok {
+		sp.App = a.clientApp[c.AuthorizedParty]
+		return sp, nil
+	}
 	p := ic.Principal(c.Subject, c.Raw)
 	p.ClientID = c.AuthorizedParty
 	p.App = a.clientApp[c.AuthorizedParty]
@@ -106,6 +118,24 @@ func (ic IssuerClaims) Principal(sub string, raw map[string]any) Principal {
 	p.MFA = slices.ContainsFunc(p.AMR, func(v string) bool { return slices.Contains(ic.MFAAMR, v) }) ||
 		(p.ACR != "" && slices.Contains(ic.MFAACR, p.ACR))
 	return p
+}
+
+// servicePrincipal maps a token of the built-in provider for a service
+// principal: the kind claim says so, and the subject is the client the
+// token was issued to, "sp:NAME" (no username contains ':'). A token that
+// claims the kind but does not fit is refused (ErrInvalidCredential).
+func (ic IssuerClaims) servicePrincipal(sub, clientID string, raw map[string]any) (Principal, bool, error) {
+	if !ic.ServicePrincipals || claimAt(raw, "palisade_kind") == nil {
+		return Principal{}, false, nil
+	}
+	name, ok := strings.CutPrefix(sub, servicePrefix)
+	if claimString(raw, "palisade_kind") != KindService || !ok || name == "" || clientID != sub {
+		return Principal{}, false, ErrInvalidCredential
+	}
+	return Principal{
+		Kind: KindService, Issuer: ic.Name, Subject: audit.Clean(name),
+		Name: audit.Clean(claimString(raw, "name")), ClientID: clientID,
+	}, true, nil
 }
 
 // maxClaimValues bounds how many groups or roles are read from one token.

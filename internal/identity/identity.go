@@ -28,6 +28,11 @@ const (
 	// KindUser is a user signed in with a configured identity provider,
 	// holding its access token: the user is verified.
 	KindUser = "user"
+	// KindService is a service principal (a non-human identity) holding
+	// an access token the built-in identity provider issued to it:
+	// Subject is its name, Name its description, Issuer the provider's
+	// configured name. It never has MFA, groups or provider roles.
+	KindService = "service"
 )
 
 // Principal is the answer to "who is asking, through which app".
@@ -72,14 +77,31 @@ type Principal struct {
 }
 
 // Actor names the caller in audit events and transcripts: the
-// issuer-qualified subject of a signed-in user, else the subject as the
-// app asserted it.
+// issuer-qualified subject of a signed-in user, "sp:NAME" for a service
+// principal, else the subject as the app asserted it.
 func (p Principal) Actor() string {
-	if p.Kind == KindUser {
+	switch p.Kind {
+	case KindUser:
 		return p.User()
+	case KindService:
+		return p.ServicePrincipal()
 	}
 	return p.Subject
 }
+
+// ServicePrincipal returns "sp:NAME" for a service principal, the form
+// its client ID, token subject and audit actor take; "" for other kinds.
+func (p Principal) ServicePrincipal() string {
+	if p.Kind != KindService {
+		return ""
+	}
+	return servicePrefix + p.Subject
+}
+
+// servicePrefix starts a service principal's client ID and token subject
+// (localidp.ServicePrincipalPrefix; not imported, to keep this package
+// free of the provider).
+const servicePrefix = "sp:"
 
 // User returns the issuer-qualified subject of a signed-in user
 // ("corp:alice"), the form role membership uses; "" for other kinds.

@@ -389,8 +389,84 @@ type Store interface {
 	Revocations
 	UserCountries
 	Secrets
+	ServicePrincipals
 	// Ping reports whether the database answers; it wraps ErrUnavailable.
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+}
+
+// FederatedIdentity is an identity of another OpenID provider that may act
+// as a service principal: a token that provider issued with exactly this
+// iss, sub and aud is exchanged for the service principal's access token.
+type FederatedIdentity struct {
+	Issuer   string `json:"issuer"`
+	Subject  string `json:"subject"`
+	Audience string `json:"audience"`
+}
+
+// ServicePrincipal is a non-human identity that gets short-lived access
+// tokens from the built-in identity provider (client credentials or token
+// exchange). The store keeps what it is given: hashing and key checks
+// belong to internal/identity/localidp. String, GoString and LogValue
+// leave out SecretHashes.
+type ServicePrincipal struct {
+	// Name identifies the service principal; it is the key and never
+	// changes.
+	Name        string
+	Description string
+	// SecretHashes are the hashes of its client secrets, newest first (at
+	// most two, so a secret can be rotated without downtime).
+	SecretHashes []string
+	// PublicKeys is a JWKS (JSON) of the keys its client assertions
+	// (private_key_jwt) may be signed with; empty for none.
+	PublicKeys []byte
+	// Federation are the external identities that may act as it.
+	Federation []FederatedIdentity
+	Disabled   bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// String describes the service principal without its secret hashes.
+func (sp ServicePrincipal) String() string {
+	return "store.ServicePrincipal{Name:" + strconv.Quote(sp.Name) + " Disabled:" + strconv.FormatBool(sp.Disabled) +
+		" Secrets:" + strconv.Itoa(len(sp.SecretHashes)) + " SecretHashes:[redacted]}"
+}
+
+// GoString is String, so that %#v does not print the hashes either.
+func (sp ServicePrincipal) GoString() string { return sp.String() }
+
+// LogValue logs the service principal without its secret hashes.
+func (sp ServicePrincipal) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("name", sp.Name), slog.Bool("disabled", sp.Disabled),
+		slog.Int("secrets", len(sp.SecretHashes)), slog.Int("federated_identities", len(sp.Federation)))
+}
+
+// ServicePrincipals stores service principals and the IDs of the client
+// assertions they used, so that an assertion is accepted only once.
+type ServicePrincipals interface {
+	// CreateServicePrincipal stores sp. Returns ErrAlreadyExists if
+	// sp.Name is taken.
+	CreateServicePrincipal(ctx context.Context, sp ServicePrincipal) error
+	// GetServicePrincipal returns the service principal. Returns
+	// ErrNotFound if absent.
+	GetServicePrincipal(ctx context.Context, name string) (ServicePrincipal, error)
+	// ListServicePrincipals returns every service principal, ordered by
+	// Name.
+	ListServicePrincipals(ctx context.Context) ([]ServicePrincipal, error)
+	// UpdateServicePrincipal replaces the stored record named sp.Name by
+	// sp, if its UpdatedAt is still prevUpdatedAt (compared to the
+	// microsecond). Returns ErrNotFound if absent and ErrConflict if it
+	// changed meanwhile (and then changes nothing).
+	UpdateServicePrincipal(ctx context.Context, sp ServicePrincipal, prevUpdatedAt time.Time) error
+	// DeleteServicePrincipal removes the service principal. Returns
+	// ErrNotFound if absent.
+	DeleteServicePrincipal(ctx context.Context, name string) error
+	// UseAssertionID records the ID of a client assertion, qualified by
+	// its issuer (e.g. a hex digest of the client ID and the jti; valid
+	// UTF-8 without NUL, at most 255 bytes), which may be used until
+	// expires. Returns ErrAlreadyExists if id was recorded before and has
+	// not expired; expired IDs may be purged by any call.
+	UseAssertionID(ctx context.Context, id string, expires time.Time) error
 }

@@ -60,6 +60,7 @@ func (p *Provider) routes() http.Handler {
 	}
 	opHandler := http.StripPrefix(p.basePath, p.op)
 	mux.Handle(p.basePath+callbackPath, p.checkCallback(opHandler))
+	mux.Handle(p.basePath+tokenEndpoint, p.serveToken(opHandler))
 	mux.Handle(p.basePath+"/", opHandler)
 	return securityHeaders(mux)
 }

@@ -25,6 +25,8 @@ import (
 	"github.com/rs/cors"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/palisade-gw/palisade/internal/store"
 )
 
 // Defaults and bounds of the token lifetimes.
@@ -95,6 +97,23 @@ type Options struct {
 	// OnSignIn, when set, is called after every sign-in attempt at the
 	// login form, successful or not, e.g. to audit it. It must not block.
 	OnSignIn func(context.Context, SignInEvent)
+
+	// ServicePrincipals holds the service principals (see
+	// ServicePrincipalPrefix). When nil, Store is used if it implements
+	// store.ServicePrincipals; else there are none.
+	ServicePrincipals store.ServicePrincipals
+	// ServiceTokenTTL is the lifetime of service principals' access
+	// tokens, 1m to 24h; DefaultServiceTokenTTL when zero.
+	ServiceTokenTTL time.Duration
+	// ServiceAudiences are added to a service principal's client ID in
+	// the aud claim of its tokens, e.g. the audience Palisade's bearer
+	// verifier is configured with.
+	ServiceAudiences []string
+	// FederationHTTPClient fetches the discovery documents and keys of
+	// the external issuers service principals are federated with (only
+	// issuers a service principal names are contacted). When nil, token
+	// exchange is refused.
+	FederationHTTPClient *http.Client
 }
 
 // SignInEvent describes one attempt at the login form.
@@ -145,6 +164,9 @@ type Provider struct {
 
 	op      *op.Provider
 	handler http.Handler
+
+	// sp is nil when there are no service principals.
+	sp *spRuntime
 
 	mu        sync.Mutex
 	authReqs  map[string]*authRequest
@@ -222,6 +244,9 @@ func New(opts Options) (*Provider, error) {
 	if p.formKey, err = opts.Store.LoadOrCreateKey(ctx, keyFormHMAC, randomBytes(symmetricSize)); err != nil {
 		return nil, fmt.Errorf("localidp: load the form key: %w", err)
 	}
+	if err := p.setupServicePrincipals(ctx, opts); err != nil {
+		return nil, err
+	}
 	cryptoKey, err := opts.Store.LoadOrCreateKey(ctx, keyCrypto, randomBytes(symmetricSize))
 	if err != nil {
 		return nil, fmt.Errorf("localidp: load the code key: %w", err)
@@ -232,6 +257,7 @@ func New(opts Options) (*Provider, error) {
 		DefaultLogoutRedirectURI: p.basePath + loggedOutPath,
 		CodeMethodS256:           true,
 		AuthMethodPost:           true,
+		AuthMethodPrivateKeyJWT:  p.sp != nil,
 		GrantTypeRefreshToken:    true,
 		SupportedClaims:          append(slices.Clone(op.DefaultSupportedClaims), "groups"),
 		SupportedScopes: []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail,

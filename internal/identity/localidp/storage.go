@@ -182,9 +182,12 @@ func (p *Provider) revokeFamilyLocked(family string) {
 type storage struct{ p *Provider }
 
 var (
-	_ op.Storage                        = (*storage)(nil)
-	_ op.CanSetUserinfoFromRequest      = (*storage)(nil)
-	_ op.CanGetPrivateClaimsFromRequest = (*storage)(nil)
+	_ op.Storage                            = (*storage)(nil)
+	_ op.CanSetUserinfoFromRequest          = (*storage)(nil)
+	_ op.CanGetPrivateClaimsFromRequest     = (*storage)(nil)
+	_ op.ClientCredentialsStorage           = (*storage)(nil)
+	_ op.TokenExchangeStorage               = (*storage)(nil)
+	_ op.TokenExchangeTokensVerifierStorage = (*storage)(nil)
 )
 
 // CreateAuthRequest stores a validated authorization request. It adds
@@ -302,8 +305,13 @@ func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
 }
 
 // CreateAccessToken names an access token and sets its expiry; the token
-// itself is a JWT zitadel signs.
-func (s *storage) CreateAccessToken(context.Context, op.TokenRequest) (string, time.Time, error) {
+// itself is a JWT zitadel signs. Service principals' tokens last
+// ServiceTokenTTL.
+func (s *storage) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
+	switch req.(type) {
+	case *spTokenRequest, op.TokenExchangeRequest:
+		return newID(), s.p.now().Add(s.p.spTTL()), nil
+	}
 	return newID(), s.p.now().Add(s.p.accessTTL), nil
 }
 
@@ -463,8 +471,16 @@ func (s *storage) KeySet(context.Context) ([]op.Key, error) {
 	return []op.Key{publicKey{s.p}}, nil
 }
 
-// GetClientByClientID returns a registered client.
-func (s *storage) GetClientByClientID(_ context.Context, clientID string) (op.Client, error) {
+// GetClientByClientID returns a registered client, or an enabled
+// service principal.
+func (s *storage) GetClientByClientID(ctx context.Context, clientID string) (op.Client, error) {
+	if _, isSP := ServicePrincipalName(clientID); isSP && s.p.sp != nil {
+		sp, err := s.p.sp.load(ctx, clientID)
+		if err != nil {
+			return nil, err
+		}
+		return &spClient{id: clientID, sp: sp, ttl: s.p.sp.ttl}, nil
+	}
 	c, ok := s.p.clients[clientID]
 	if !ok {
 		return nil, errors.New("localidp: unknown client")
@@ -472,8 +488,12 @@ func (s *storage) GetClientByClientID(_ context.Context, clientID string) (op.Cl
 	return c, nil
 }
 
-// AuthorizeClientIDSecret checks a confidential client's secret.
-func (s *storage) AuthorizeClientIDSecret(_ context.Context, clientID, secret string) error {
+// AuthorizeClientIDSecret checks a confidential client's secret. Service
+// principals are checked by authorizeSPForExchange.
+func (s *storage) AuthorizeClientIDSecret(ctx context.Context, clientID, secret string) error {
+	if _, isSP := ServicePrincipalName(clientID); isSP {
+		return s.authorizeSPForExchange(ctx, clientID, secret)
+	}
 	c, ok := s.p.clients[clientID]
 	if !ok || c.c.Public {
 		burnPasswordCheck(secret)
@@ -539,6 +559,10 @@ func (s *storage) GetPrivateClaimsFromScopes(ctx context.Context, userID, _ stri
 // GetPrivateClaimsFromRequest adds the access token's own claims: amr,
 // groups and name.
 func (s *storage) GetPrivateClaimsFromRequest(ctx context.Context, req op.TokenRequest, _ []string) (map[string]any, error) {
+	if r, ok := req.(*spTokenRequest); ok {
+		name, _ := ServicePrincipalName(r.clientID)
+		return spClaims(store.ServicePrincipal{Name: name, Description: r.description}), nil
+	}
 	a, err := s.activeAccount(ctx, req.GetSubject())
 	if err != nil {
 		return nil, err

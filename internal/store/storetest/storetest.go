@@ -56,6 +56,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) store.Store) {
 	runGroup(t, "Secrets", newStore, secretTests)
 	runGroup(t, "Sessions", newStore, sessionTests)
 	runGroup(t, "Users", newStore, userTests)
+	runGroup(t, "ServicePrincipals", newStore, servicePrincipalTests)
 	runGroup(t, "Times", newStore, timeTests)
 	runGroup(t, "Concurrency", newStore, concurrencyTests)
 }

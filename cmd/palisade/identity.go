@@ -81,18 +81,27 @@ func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec 
 			// Service principals get tokens here too (client credentials,
 			// private_key_jwt, token exchange); federated issuers are
 			// reached through the egress policy.
+			KeyRotation:       cfg.Identity.Local.SigningKeyRotation.D(),
 			ServicePrincipals: st, ServiceTokenTTL: cfg.Identity.Local.ServiceTokenTTL.D(),
 			ServiceAudiences: []string{localAudience}, FederationHTTPClient: ec.HTTPClient(),
-			OnSignIn: func(ctx context.Context, ev localidp.SignInEvent) {
+			OnSignIn: func(ctx context.Context, ev localidp.SignInEvent) error {
 				outcome := audit.OutcomeSuccess
 				if !ev.Success {
 					outcome = audit.OutcomeDenied
 				}
+				// A name that is no account's is not recorded: it may be
+				// a password typed into the wrong field.
+				actor := config.LocalIssuer + ":" + ev.Username
+				if ev.Reason == "unknown_user" {
+					actor = ""
+				}
 				if _, err := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.TypeIdPLogin, Outcome: outcome,
-					Actor: config.LocalIssuer + ":" + ev.Username, Data: map[string]any{"client_id": ev.ClientID, "step": ev.Step,
+					Actor: actor, Data: map[string]any{"client_id": ev.ClientID, "step": ev.Step,
 						"reason": ev.Reason, "amr": ev.AMR, "remote_addr": ev.RemoteAddr}}); err != nil {
 					log.Error("could not record a sign-in at the built-in identity provider", "err", err)
+					return err
 				}
+				return nil
 			},
 		})
 		if err != nil {

@@ -81,7 +81,7 @@ func baseDefaults() *Config {
 		DataDir: defaultDataDir,
 		Store:   Store{Driver: defaultDriver},
 		Identity: Identity{
-			Local:    LocalIdP{AccessTokenTTL: Duration(defaultLocalAccessTTL), RefreshTokenTTL: Duration(defaultLocalRefreshTTL), ServiceTokenTTL: Duration(defaultLocalAccessTTL)},
+			Local:    LocalIdP{AccessTokenTTL: Duration(defaultLocalAccessTTL), RefreshTokenTTL: Duration(defaultLocalRefreshTTL), ServiceTokenTTL: Duration(defaultLocalAccessTTL), SigningKeyRotation: Duration(30 * 24 * time.Hour)},
 			Sessions: Sessions{Lifetime: Duration(defaultSessionLifetime), IdleTimeout: Duration(defaultSessionIdle)},
 		},
 		Audit:  Audit{CheckpointEvery: defaultCheckpointEvery, CheckpointInterval: Duration(defaultCheckpointPeriod)},

@@ -21,6 +21,9 @@ type LocalIdP struct {
 	AccessTokenTTL Duration `yaml:"access_token_ttl" json:"access_token_ttl,omitempty" jsonschema:"description=Lifetime of access tokens. Default 10m\\, at most 24h."`
 	// RefreshTokenTTL is the lifetime of its refresh tokens.
 	RefreshTokenTTL Duration `yaml:"refresh_token_ttl" json:"refresh_token_ttl,omitempty" jsonschema:"description=Lifetime of refresh tokens. Default 8h."`
+	// SigningKeyRotation is how long one signing key of the provider
+	// signs before the next takes over.
+	SigningKeyRotation Duration `yaml:"signing_key_rotation" json:"signing_key_rotation,omitempty" jsonschema:"description=How long one of the provider's signing keys signs before the next takes over; the previous and next keys stay published at /idp/keys. Default 720h (30 days)\\, at least 25h."`
 	// ServiceTokenTTL is the lifetime of service principals' access
 	// tokens.
 	ServiceTokenTTL Duration `yaml:"service_token_ttl" json:"service_token_ttl,omitempty" jsonschema:"description=Lifetime of the access tokens issued to service principals (palisade sp). Default 10m\\, 1m to 24h."`

@@ -29,7 +29,7 @@ func TestDefault(t *testing.T) {
 		DataDir: "./palisade-data",
 		Store:   Store{Driver: "sqlite", Path: filepath.Join("palisade-data", "palisade.db")},
 		Identity: Identity{
-			Local:    LocalIdP{AccessTokenTTL: Duration(10 * time.Minute), RefreshTokenTTL: Duration(8 * time.Hour), ServiceTokenTTL: Duration(10 * time.Minute)},
+			Local:    LocalIdP{AccessTokenTTL: Duration(10 * time.Minute), RefreshTokenTTL: Duration(8 * time.Hour), ServiceTokenTTL: Duration(10 * time.Minute), SigningKeyRotation: Duration(30 * 24 * time.Hour)},
 			Sessions: Sessions{Lifetime: Duration(12 * time.Hour), IdleTimeout: Duration(time.Hour)},
 		},
 		Audit:  Audit{CheckpointEvery: 1000, CheckpointInterval: Duration(time.Minute), Origin: "127.0.0.1:8080/audit"},
@@ -143,7 +143,7 @@ func TestParseFull(t *testing.T) {
 			ClientIDs: []string{"hr-web-spa"},
 		}},
 		Identity: Identity{
-			Local: LocalIdP{Enabled: ptr(true), AccessTokenTTL: Duration(15 * time.Minute), RefreshTokenTTL: Duration(12 * time.Hour), ServiceTokenTTL: Duration(10 * time.Minute),
+			Local: LocalIdP{Enabled: ptr(true), AccessTokenTTL: Duration(15 * time.Minute), RefreshTokenTTL: Duration(12 * time.Hour), ServiceTokenTTL: Duration(10 * time.Minute), SigningKeyRotation: Duration(30 * 24 * time.Hour),
 				Clients: []LocalClient{{ID: "palisade-cli", RedirectURIs: []string{"http://127.0.0.1/callback"}}}},
 			Sessions: Sessions{Lifetime: Duration(10 * time.Hour), IdleTimeout: Duration(30 * time.Minute), App: "hr-web"},
 			Issuers: []Issuer{{

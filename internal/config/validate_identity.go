@@ -106,6 +106,9 @@ func (v *validator) local() {
 	if l.RefreshTokenTTL < l.AccessTokenTTL {
 		v.add("identity.local.refresh_token_ttl", "must be at least access_token_ttl")
 	}
+	if l.SigningKeyRotation < Duration(25*time.Hour) {
+		v.add("identity.local.signing_key_rotation", "must be at least 25h: the previous key, published for one more period, must outlast the longest token")
+	}
 	if l.ServiceTokenTTL < Duration(time.Minute) || l.ServiceTokenTTL.D() > maxLocalTokenTTL {
 		v.add("identity.local.service_token_ttl", "must be between 1m and 24h")
 	}

@@ -330,3 +330,18 @@ func TestConfidentialClient(t *testing.T) {
 		t.Error("a wrong client secret was accepted")
 	}
 }
+
+// Ensure a sign-in whose record cannot be written is refused: the login
+// form answers 503 and no code is issued; once recording works again the
+// same user signs in.
+func TestSignInFailsClosedWithoutRecord(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.failRecords.Store(true)
+	if _, err := Login(context.Background(), e.srv.Client(), e.issuer, publicClient, e.redirect, "alice", alicePassword, ""); err == nil {
+		t.Fatal("a sign-in was completed without its record")
+	}
+	e.failRecords.Store(false)
+	if _, err := Login(context.Background(), e.srv.Client(), e.issuer, publicClient, e.redirect, "alice", alicePassword, ""); err != nil {
+		t.Fatalf("sign-in once recording works again: %v", err)
+	}
+}

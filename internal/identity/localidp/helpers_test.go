@@ -2,11 +2,13 @@ package localidp
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,6 +57,9 @@ type testEnv struct {
 	gwRedirect string // the confidential client's
 	bobSecret  string // bob's TOTP secret
 	events     chan SignInEvent
+	// failRecords makes recording a successful step fail (the audit log
+	// is down).
+	failRecords atomic.Bool
 }
 
 func newTestEnv(t *testing.T, clock func() time.Time) *testEnv {
@@ -94,11 +99,15 @@ func newTestEnvOn(t *testing.T, clock func() time.Time, localhost bool) *testEnv
 			{ID: gwClient, SecretHash: secretHash, RedirectURIs: []string{e.gwRedirect}, Audiences: []string{apiAudience}},
 		},
 		Clock: clock,
-		OnSignIn: func(_ context.Context, ev SignInEvent) {
+		OnSignIn: func(_ context.Context, ev SignInEvent) error {
+			if ev.Success && e.failRecords.Load() {
+				return errors.New("the audit log is down")
+			}
 			select {
 			case e.events <- ev:
 			default:
 			}
+			return nil
 		},
 	})
 	if err != nil {

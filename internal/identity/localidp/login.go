@@ -38,6 +38,7 @@ const (
 	msgFailed       = "Sign-in failed. Check your username and password and try again."
 	msgCodeFailed   = "Sign-in failed. Check the code and try again."
 	msgExpired      = "This sign-in request is not valid or has expired. Go back to the application and sign in again."
+	msgNotRecorded  = "The sign-in could not be recorded, so it was refused. Try again in a moment."
 	msgOtherBrowser = "This sign-in request was started in another browser. Go back to the application and sign in again."
 	msgNoCookie     = "Your browser did not send the sign-in cookie. Allow cookies for this site, go back to the application and sign in again."
 	msgTooMany      = "Too many failed attempts. Go back to the application and sign in again."
@@ -362,21 +363,35 @@ func (p *Provider) complete(w http.ResponseWriter, r *http.Request, id, username
 		p.renderPage(w, http.StatusBadRequest, pageView{Error: msgExpired})
 		return
 	}
+	p.mu.Unlock()
+	// The sign-in is recorded before it completes: if the record cannot
+	// be written, no code is issued (fail closed).
+	ev.Success, ev.AMR = true, amr
+	if err := p.emit(r.Context(), ev); err != nil {
+		p.renderPage(w, http.StatusServiceUnavailable, pageView{Error: msgNotRecorded})
+		return
+	}
+	p.mu.Lock()
+	a = p.authRequestLocked(id, now)
+	if a == nil || a.done {
+		p.mu.Unlock()
+		p.renderPage(w, http.StatusBadRequest, pageView{Error: msgExpired})
+		return
+	}
 	a.Subject, a.AMR, a.AuthTime, a.done, a.pendingUser = username, amr, now, true, ""
 	a.enrollUser, a.enrollAMR, a.enroll, a.passkeyLogin = nil, nil, nil, nil
 	p.mu.Unlock()
-	ev.Success, ev.AMR = true, amr
-	p.emit(r.Context(), ev)
 	http.Redirect(w, r, p.basePath+callbackPath+"?id="+url.QueryEscape(id), http.StatusSeeOther)
 }
 
-// emit hands the event to Options.OnSignIn.
-func (p *Provider) emit(ctx context.Context, ev SignInEvent) {
+// emit hands the event to Options.OnSignIn and returns its error: a
+// successful step whose record fails is refused by the caller.
+func (p *Provider) emit(ctx context.Context, ev SignInEvent) error {
 	if p.onEvent == nil {
-		return
+		return nil
 	}
 	ev.Time = p.now()
-	p.onEvent(ctx, ev)
+	return p.onEvent(ctx, ev)
 }
 
 // eventUsername is the typed username as events carry it.

@@ -559,7 +559,10 @@ func (p *Provider) startPasskeyRegistration(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	ev.Success = true
-	p.emit(ctx, ev)
+	if err := p.emit(ctx, ev); err != nil {
+		p.renderPage(w, http.StatusServiceUnavailable, pageView{Error: msgNotRecorded})
+		return
+	}
 	p.mu.Lock()
 	a := p.authRequestLocked(id, p.now())
 	if a == nil || a.done {

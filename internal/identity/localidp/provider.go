@@ -5,10 +5,8 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -79,10 +77,15 @@ type Options struct {
 	// Store holds the users and the provider's keys.
 	Store Store
 	// SigningKey signs the tokens: an *ecdsa.PrivateKey on P-256 (ES256)
-	// or an *rsa.PrivateKey of at least 2048 bits (RS256). When nil, a
-	// RSA-2048 key is loaded from Store (created on first use, as PKCS#8),
-	// so every replica signs with the same key.
+	// or an *rsa.PrivateKey of at least 2048 bits (RS256); it never
+	// rotates. When nil, RSA-2048 keys are kept in Store (each created by
+	// the first replica that needs it, as PKCS#8), so every replica signs
+	// with the same key, and they rotate every KeyRotation.
 	SigningKey crypto.Signer
+	// KeyRotation is how long a signing key kept in the store signs
+	// before the next one takes over (DefaultKeyRotation when zero; at
+	// least MinKeyRotation). Ignored with SigningKey.
+	KeyRotation time.Duration
 	// Clients are the registered relying parties.
 	Clients []Client
 	// AccessTokenTTL is the lifetime of access and ID tokens;
@@ -95,8 +98,10 @@ type Options struct {
 	// library stamps iat with the system clock.
 	Clock func() time.Time
 	// OnSignIn, when set, is called after every sign-in attempt at the
-	// login form, successful or not, e.g. to audit it. It must not block.
-	OnSignIn func(context.Context, SignInEvent)
+	// login form, successful or not, to audit it. When it fails for the
+	// step that completes a sign-in, the sign-in is refused (fail closed).
+	// It must not block for long.
+	OnSignIn func(context.Context, SignInEvent) error
 
 	// ServicePrincipals holds the service principals (see
 	// ServicePrincipalPrefix). When nil, Store is used if it implements
@@ -149,13 +154,12 @@ type Provider struct {
 	dir     *Directory
 	clients map[string]*opClient
 	now     func() time.Time
-	onEvent func(context.Context, SignInEvent)
+	onEvent func(context.Context, SignInEvent) error
 
 	accessTTL, refreshTTL time.Duration
 
-	signer crypto.Signer
-	alg    jose.SignatureAlgorithm
-	kid    string
+	// keys sign the tokens and are published at /keys.
+	keys *keyRing
 
 	formKey []byte
 	// wa is the passkey relying party; nil when the issuer's host is an
@@ -238,7 +242,7 @@ func New(opts Options) (*Provider, error) {
 	if p.dir, err = NewDirectory(ctx, opts.Store, p.now); err != nil {
 		return nil, err
 	}
-	if err := p.loadSigningKey(ctx, opts.Store, opts.SigningKey); err != nil {
+	if err := p.loadSigningKey(ctx, opts.Store, opts.SigningKey, opts.KeyRotation); err != nil {
 		return nil, err
 	}
 	if p.formKey, err = opts.Store.LoadOrCreateKey(ctx, keyFormHMAC, randomBytes(symmetricSize)); err != nil {
@@ -325,57 +329,54 @@ func (p *Provider) Directory() *Directory { return p.dir }
 // /oauth/introspect, /login (the sign-in form) and /logged-out.
 func (p *Provider) Handler() http.Handler { return p.handler }
 
-// loadSigningKey sets the signing key: the given one, or the one in the
-// store.
-func (p *Provider) loadSigningKey(ctx context.Context, st Store, given crypto.Signer) error {
-	if given == nil {
-		// RSA-2048 (RS256): its signatures verify in about half the time
-		// of P-256 ECDSA on common servers, and every API request that
-		// presents a token pays for a verification.
-		fresh, err := rsa.GenerateKey(rand.Reader, 2048)
+// loadSigningKey sets up the signing keys: the given one (which never
+// rotates), or keys kept in the store that rotate every period.
+func (p *Provider) loadSigningKey(ctx context.Context, st Store, given crypto.Signer, period time.Duration) error {
+	if given != nil {
+		k, err := newRingKey(given)
 		if err != nil {
 			return err
 		}
-		der, err := x509.MarshalPKCS8PrivateKey(fresh)
-		if err != nil {
-			return err
-		}
-		stored, err := st.LoadOrCreateKey(ctx, keySigning, der)
-		if err != nil {
-			return fmt.Errorf("localidp: load the signing key: %w", err)
-		}
-		k, err := x509.ParsePKCS8PrivateKey(stored)
-		if err != nil {
-			return fmt.Errorf("localidp: the stored signing key: %w", err)
-		}
-		s, ok := k.(crypto.Signer)
-		if !ok {
-			return fmt.Errorf("localidp: the stored signing key is a %T", k)
-		}
-		given = s
+		p.keys = &keyRing{fixed: k}
+		return nil
 	}
-	switch k := given.(type) {
+	if period <= 0 {
+		period = DefaultKeyRotation
+	}
+	if period < MinKeyRotation {
+		return fmt.Errorf("localidp: KeyRotation %v is shorter than %v", period, MinKeyRotation)
+	}
+	p.keys = &keyRing{st: st, period: period, now: p.now, keys: map[int64]*ringKey{}}
+	// Load (or create) the current and next keys now, so that a store
+	// problem stops start-up rather than the first sign-in.
+	_, err := p.keys.published(ctx)
+	return err
+}
+
+// newRingKey checks a signing key and names it.
+func newRingKey(signer crypto.Signer) (*ringKey, error) {
+	k := &ringKey{signer: signer}
+	switch key := signer.(type) {
 	case *ecdsa.PrivateKey:
-		if k.Curve != elliptic.P256() {
-			return errors.New("localidp: SigningKey: ECDSA keys must be on P-256")
+		if key.Curve != elliptic.P256() {
+			return nil, errors.New("localidp: SigningKey: ECDSA keys must be on P-256")
 		}
-		p.alg = jose.ES256
+		k.alg = jose.ES256
 	case *rsa.PrivateKey:
-		if k.N.BitLen() < 2048 {
-			return errors.New("localidp: SigningKey: RSA keys must have at least 2048 bits")
+		if key.N.BitLen() < 2048 {
+			return nil, errors.New("localidp: SigningKey: RSA keys must have at least 2048 bits")
 		}
-		p.alg = jose.RS256
+		k.alg = jose.RS256
 	default:
-		return fmt.Errorf("localidp: SigningKey: a %T; use an *ecdsa.PrivateKey (P-256) or an *rsa.PrivateKey", given)
+		return nil, fmt.Errorf("localidp: SigningKey: a %T; use an *ecdsa.PrivateKey (P-256) or an *rsa.PrivateKey", signer)
 	}
-	jwk := jose.JSONWebKey{Key: given.Public()}
+	jwk := jose.JSONWebKey{Key: signer.Public()}
 	tp, err := jwk.Thumbprint(crypto.SHA256)
 	if err != nil {
-		return fmt.Errorf("localidp: SigningKey: %w", err)
+		return nil, fmt.Errorf("localidp: SigningKey: %w", err)
 	}
-	p.signer = given
-	p.kid = base64.RawURLEncoding.EncodeToString(tp)
-	return nil
+	k.kid = base64.RawURLEncoding.EncodeToString(tp)
+	return k, nil
 }
 
 // opClient is a Client as zitadel's op.Client.

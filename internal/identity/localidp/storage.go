@@ -441,34 +441,51 @@ func (s *storage) GetRefreshTokenInfo(_ context.Context, clientID, token string)
 	return rt.subject, rt.id, nil
 }
 
-// signingKey is the provider's key as op.SigningKey.
-type signingKey struct{ p *Provider }
+// signingKey is a signing key as op.SigningKey.
+type signingKey struct{ k *ringKey }
 
-func (k signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.p.alg }
-func (k signingKey) Key() any                                    { return k.p.signer }
-func (k signingKey) ID() string                                  { return k.p.kid }
+func (k signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.k.alg }
+func (k signingKey) Key() any                                    { return k.k.signer }
+func (k signingKey) ID() string                                  { return k.k.kid }
 
-// publicKey is the provider's public key as op.Key, for the JWKS.
-type publicKey struct{ p *Provider }
+// publicKey is a published key as op.Key, for the JWKS.
+type publicKey struct{ k *ringKey }
 
-func (k publicKey) ID() string                         { return k.p.kid }
-func (k publicKey) Algorithm() jose.SignatureAlgorithm { return k.p.alg }
+func (k publicKey) ID() string                         { return k.k.kid }
+func (k publicKey) Algorithm() jose.SignatureAlgorithm { return k.k.alg }
 func (k publicKey) Use() string                        { return "sig" }
-func (k publicKey) Key() any                           { return k.p.signer.Public() }
+func (k publicKey) Key() any                           { return k.k.signer.Public() }
 
-// SigningKey returns the key that signs every token.
-func (s *storage) SigningKey(context.Context) (op.SigningKey, error) {
-	return signingKey{s.p}, nil
+// SigningKey returns the key that signs tokens now.
+func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
+	k, err := s.p.keys.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return signingKey{k}, nil
 }
 
-// SignatureAlgorithms returns the one algorithm the provider signs with.
-func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{s.p.alg}, nil
+// SignatureAlgorithms returns the algorithms of the published keys.
+func (s *storage) SignatureAlgorithms(ctx context.Context) ([]jose.SignatureAlgorithm, error) {
+	k, err := s.p.keys.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []jose.SignatureAlgorithm{k.alg}, nil
 }
 
-// KeySet returns the public key, published at /keys.
-func (s *storage) KeySet(context.Context) ([]op.Key, error) {
-	return []op.Key{publicKey{s.p}}, nil
+// KeySet returns the published keys (/keys): the previous, current and
+// next signing keys.
+func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
+	ks, err := s.p.keys.published(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]op.Key, len(ks))
+	for i, k := range ks {
+		out[i] = publicKey{k}
+	}
+	return out, nil
 }
 
 // GetClientByClientID returns a registered client, or an enabled

@@ -2,15 +2,18 @@ package signin
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -400,7 +403,9 @@ func TestBackchannelLogout(t *testing.T) {
 	c := e.browser(t)
 	e.signIn(t, c, "/")
 	s, _ := e.whoami(t, c)
-	der, err := e.st.LoadOrCreateKey(context.Background(), "localidp-signing-key", []byte("unused"))
+	// The provider's current signing key, as it keeps it in the store.
+	period := time.Now().UnixNano() / int64(localidp.DefaultKeyRotation)
+	der, err := e.st.LoadOrCreateKey(context.Background(), "localidp-signing-key/"+strconv.FormatInt(period, 10), []byte("unused"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -409,7 +414,7 @@ func TestBackchannelLogout(t *testing.T) {
 		t.Fatal(err)
 	}
 	idpKey := k.(*rsa.PrivateKey)
-	kid := firstKeyID(t, e)
+	kid := keyID(t, &idpKey.PublicKey)
 	logoutToken := func(key any, kid string) string {
 		sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", kid).WithType("logout+jwt"))
 		if err != nil {
@@ -448,18 +453,13 @@ func TestBackchannelLogout(t *testing.T) {
 	}
 }
 
-func firstKeyID(t *testing.T, e *env) string {
+func keyID(t *testing.T, pub any) string {
 	t.Helper()
-	resp, err := e.srv.Client().Get(e.srv.URL + "/idp/keys")
+	tp, err := (&jose.JSONWebKey{Key: pub}).Thumbprint(crypto.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var set jose.JSONWebKeySet
-	if err := json.NewDecoder(resp.Body).Decode(&set); err != nil || len(set.Keys) == 0 {
-		t.Fatalf("keys: %v", err)
-	}
-	return set.Keys[0].KeyID
+	return base64.RawURLEncoding.EncodeToString(tp)
 }
 
 // Ensure a session renews the provider's tokens when they expire, ends

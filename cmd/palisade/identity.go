@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -75,6 +77,10 @@ func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec 
 		if err != nil {
 			return nil, err
 		}
+		addrKey, err := randomSecret(ctx, st, auditHashKeyName, 32)
+		if err != nil {
+			return nil, err
+		}
 		p, err := localidp.New(localidp.Options{
 			Issuer: issuer, Store: st, Clients: clients,
 			AccessTokenTTL: cfg.Identity.Local.AccessTokenTTL.D(), RefreshTokenTTL: cfg.Identity.Local.RefreshTokenTTL.D(),
@@ -97,7 +103,7 @@ func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec 
 				}
 				if _, err := rec.Record(context.WithoutCancel(ctx), audit.Event{Type: audit.TypeIdPLogin, Outcome: outcome,
 					Actor: actor, Data: map[string]any{"client_id": ev.ClientID, "step": ev.Step,
-						"reason": ev.Reason, "amr": ev.AMR, "remote_addr": ev.RemoteAddr}}); err != nil {
+						"reason": ev.Reason, "amr": ev.AMR, "remote_addr_hash": keyedHash(addrKey, ev.RemoteAddr)}}); err != nil {
 					log.Error("could not record a sign-in at the built-in identity provider", "err", err)
 					return err
 				}
@@ -244,6 +250,24 @@ func randomSecret(ctx context.Context, st store.Store, name string, n int) ([]by
 		return nil, fmt.Errorf("load %s: %w", name, err)
 	}
 	return v, nil
+}
+
+// auditHashKeyName is the store key of the HMAC key that turns values the
+// audit log must not hold in clear, but that must be matched later (a
+// client's IP address), into keyed hashes.
+const auditHashKeyName = "audit-keyed-hash"
+
+// keyedHash returns the keyed hash of v that audit events store in its
+// place ("" for ""): equal values give equal hashes, so they can be matched
+// (all failed sign-ins from one address), but the value cannot be read
+// back or guessed without the key.
+func keyedHash(key []byte, v string) string {
+	if v == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(v))
+	return "hmac-sha256:" + hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // idpTimeout bounds one call to an identity provider.

@@ -190,3 +190,16 @@ func TestSecretsRotateDisableRewrap(t *testing.T) {
 		t.Fatalf("chat with a disabled secret: %d %s", status, body)
 	}
 }
+
+// Ensure a keyed hash matches equal values, differs between keys and
+// between values, and never shows the value.
+func TestKeyedHash(t *testing.T) {
+	k1, k2 := []byte("key-one-0123456789abcdef01234567"), []byte("key-two-0123456789abcdef01234567")
+	a := keyedHash(k1, "203.0.113.7")
+	if a != keyedHash(k1, "203.0.113.7") || a == keyedHash(k1, "203.0.113.8") || a == keyedHash(k2, "203.0.113.7") {
+		t.Errorf("keyed hashes do not match equal values only: %s", a)
+	}
+	if strings.Contains(a, "203.0.113") || !strings.HasPrefix(a, "hmac-sha256:") || keyedHash(k1, "") != "" {
+		t.Errorf("keyed hash %q", a)
+	}
+}

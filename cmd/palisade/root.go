@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -112,4 +115,20 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 		return nil, &exitError{code: 2, err: fmt.Errorf("--log-level %q: use debug, info, warn or error", level)}
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// withConfigStore loads the configuration at path and opens its store for
+// one command, closing it after fn. A configuration that does not load is
+// exit code 1.
+func withConfigStore(ctx context.Context, path string, fn func(cfg *config.Config, st store.Store) error) error {
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return &exitError{code: 1, err: err}
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return fn(cfg, st)
 }

@@ -16,6 +16,9 @@ import (
 
 	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/secrets"
+
+	"github.com/palisade-gw/palisade/internal/config"
+	"github.com/palisade-gw/palisade/internal/store"
 )
 
 func newSecretsCmd(s streams) *cobra.Command {
@@ -38,27 +41,20 @@ name it in the configuration (secrets.kek.keyset_file).`,
 		if path == "" {
 			return &exitError{code: 2, err: errors.New("--config is required")}
 		}
-		cfg, err := loadConfig(path)
-		if err != nil {
-			return &exitError{code: 1, err: err}
-		}
 		ctx := cmd.Context()
-		st, err := openStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		j := audit.NewJournal(st, audit.JournalOptions{})
-		defer j.Close()
-		out, err := newOutbound(cfg, nil, egressRecorder(j, nil))
-		if err != nil {
-			return err
-		}
-		m, err := openSecrets(cfg, st, j, out)
-		if err != nil {
-			return &exitError{code: 1, err: err}
-		}
-		return secretError(fn(ctx, m))
+		return withConfigStore(ctx, path, func(cfg *config.Config, st store.Store) error {
+			j := audit.NewJournal(st, audit.JournalOptions{})
+			defer j.Close()
+			out, err := newOutbound(cfg, nil, egressRecorder(j, nil))
+			if err != nil {
+				return err
+			}
+			m, err := openSecrets(cfg, st, j, out)
+			if err != nil {
+				return &exitError{code: 1, err: err}
+			}
+			return secretError(fn(ctx, m))
+		})
 	}
 
 	var fromFile string

@@ -14,6 +14,8 @@ import (
 
 	"github.com/palisade-gw/palisade/internal/identity/localidp"
 	"github.com/palisade-gw/palisade/internal/store"
+
+	"github.com/palisade-gw/palisade/internal/config"
 )
 
 // newSPCmd is "palisade sp": service principals of the built-in identity
@@ -34,17 +36,7 @@ once and only their hashes are stored.`,
 	_ = cmd.MarkPersistentFlagRequired("config")
 
 	withStore := func(cmd *cobra.Command, fn func(ctx context.Context, st store.Store) error) error {
-		cfg, err := loadConfig(path)
-		if err != nil {
-			return &exitError{code: 1, err: err}
-		}
-		ctx := cmd.Context()
-		st, err := openStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return fn(ctx, st)
+		return withConfigStore(cmd.Context(), path, func(_ *config.Config, st store.Store) error { return fn(cmd.Context(), st) })
 	}
 	checkName := func(name string) error {
 		if err := localidp.CheckServicePrincipalName(name); err != nil {

@@ -37,21 +37,14 @@ give them on standard input or with --password-file.`,
 	// withDirectory opens the store and the user directory for one
 	// command.
 	withDirectory := func(cmd *cobra.Command, fn func(ctx context.Context, dir *localidp.Directory, st store.Store) error) error {
-		cfg, err := loadConfig(path)
-		if err != nil {
-			return &exitError{code: 1, err: err}
-		}
 		ctx := cmd.Context()
-		st, err := openStore(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		dir, err := localidp.NewDirectory(ctx, st, nil)
-		if err != nil {
-			return err
-		}
-		return fn(ctx, dir, st)
+		return withConfigStore(ctx, path, func(_ *config.Config, st store.Store) error {
+			dir, err := localidp.NewDirectory(ctx, st, nil)
+			if err != nil {
+				return err
+			}
+			return fn(ctx, dir, st)
+		})
 	}
 
 	var name, email, groups, passwordFile, issuer string

@@ -109,6 +109,29 @@ func buildIdentity(ctx context.Context, cfg *config.Config, st store.Store, rec 
 				}
 				return nil
 			},
+			OnToken: func(ctx context.Context, ev localidp.TokenEvent) error {
+				e := audit.Event{Type: audit.TypeTokenIssued, Outcome: audit.OutcomeSuccess, Actor: ev.ClientID,
+					Data: map[string]any{"grant": ev.Grant, "token_id": ev.TokenID,
+						"remote_addr_hash": keyedHash(addrKey, ev.RemoteAddr)}}
+				if !ev.ExpiresAt.IsZero() {
+					e.Data["expires_at"] = ev.ExpiresAt.Format(time.RFC3339)
+				}
+				if ev.FederatedIssuer != "" {
+					e.Data["federated_issuer"], e.Data["federated_subject"] = ev.FederatedIssuer, ev.FederatedSubject
+				}
+				if !ev.Success {
+					// The client ID was claimed, not proven: it is data, not
+					// the actor.
+					e.Type, e.Outcome, e.Actor = audit.TypeTokenRefused, audit.OutcomeDenied, ""
+					e.Data = map[string]any{"grant": ev.Grant, "error": ev.Error, "claimed_client_id": ev.ClientID,
+						"remote_addr_hash": keyedHash(addrKey, ev.RemoteAddr)}
+				}
+				if _, err := rec.Record(context.WithoutCancel(ctx), e); err != nil {
+					log.Error("could not record a service principal's token request", "err", err)
+					return err
+				}
+				return nil
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("built-in identity provider: %w", err)

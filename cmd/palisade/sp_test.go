@@ -68,6 +68,23 @@ roles:
 	if _, err := bad.Token(context.Background()); err == nil || !strings.Contains(err.Error(), "invalid_client") {
 		t.Errorf("wrong secret: %v, want invalid_client", err)
 	}
+	// Both requests for a token are in the audit log: the issued one with
+	// its jti and the service principal as actor, the refused one with
+	// the claimed client ID as data and no actor; the secret is in
+	// neither.
+	var issued, refused bool
+	for _, r := range auditRows(t, data) {
+		if strings.Contains(r, secret) || strings.Contains(r, "not-the-secret") {
+			t.Errorf("a client secret reached the audit log: %s", r)
+		}
+		issued = issued || strings.HasPrefix(r, "token.issued|success|sp:build-bot|") && strings.Contains(r, `"grant":"client_credentials"`) &&
+			strings.Contains(r, `"token_id":"`)
+		refused = refused || strings.HasPrefix(r, "token.refused|denied||") && strings.Contains(r, `"claimed_client_id":"sp:build-bot"`) &&
+			strings.Contains(r, `"error":"invalid_client"`)
+	}
+	if !issued || !refused {
+		t.Errorf("token requests not audited (issued %v, refused %v):\n%s", issued, refused, strings.Join(auditRows(t, data), "\n"))
+	}
 	code, out, _ = runCLI(t, "sp", "rotate", "build-bot", "--revoke-old", "-c", path)
 	if code != 0 {
 		t.Fatalf("sp rotate: %d %q", code, out)

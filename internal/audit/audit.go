@@ -37,6 +37,10 @@ const (
 	TypeLogout         = "auth.logout"
 	TypeSessionRevoked = "auth.session_revoked"
 	TypeTokenRevoked   = "token.revoked"
+	// TypeTokenRefused records a refused request for a service principal's
+	// token at the built-in provider (token.issued records the granted
+	// ones).
+	TypeTokenRefused = "token.refused"
 	// Secret store: every read of a value (with its purpose), every
 	// change, and every refused access. Values never appear.
 	TypeSecretRead    = "secret.read"

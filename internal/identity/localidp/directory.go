@@ -23,8 +23,10 @@ type Store interface {
 
 // Names of the keys the identity provider keeps in store.Keys.
 const (
-	keyTOTPSeal   = "localidp-totp-seal"
-	keySigning    = "localidp-signing-key"
+	keyTOTPSeal = "localidp-totp-seal"
+	keySigning  = "localidp-signing-key"
+	// keyWorkload prefixes the ES256 keys of service principals' tokens.
+	keyWorkload   = "localidp-workload-signing-key"
 	keyCrypto     = "localidp-op-crypto"
 	keyFormHMAC   = "localidp-form-hmac"
 	symmetricSize = 32

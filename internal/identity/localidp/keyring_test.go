@@ -38,23 +38,36 @@ func TestSigningKeysRotate(t *testing.T) {
 	}
 	a, b := newProvider(), newProvider()
 	s := &storage{p: a}
-	kids := func() []string {
+	// Each ring is published separately: RS256 for ID tokens and users'
+	// access tokens, ES256 for service principals' tokens.
+	kidsOf := func(alg jose.SignatureAlgorithm) []string {
 		ks, err := s.KeySet(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out []string
 		for _, k := range ks {
-			out = append(out, k.ID())
+			if k.Algorithm() == alg {
+				out = append(out, k.ID())
+			}
 		}
 		return out
 	}
-	signer := func(p *Provider) string {
+	kids := func() []string { return kidsOf(jose.RS256) }
+	workloadCtx := context.WithValue(ctx, tokenCallKey{}, &tokenCall{grant: "client_credentials"})
+	signerIn := func(ctx context.Context, p *Provider) (string, jose.SignatureAlgorithm) {
 		k, err := (&storage{p: p}).SigningKey(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return k.ID()
+		return k.ID(), k.SignatureAlgorithm()
+	}
+	signer := func(p *Provider) string {
+		kid, alg := signerIn(ctx, p)
+		if alg != jose.RS256 {
+			t.Fatalf("ID tokens and users' tokens are signed %s, want RS256", alg)
+		}
+		return kid
 	}
 	before := kids()
 	if len(before) != 3 || before[1] != signer(a) {
@@ -62,6 +75,17 @@ func TestSigningKeysRotate(t *testing.T) {
 	}
 	if signer(a) != signer(b) {
 		t.Fatal("two replicas sign with different keys")
+	}
+	wbefore := kidsOf(jose.ES256)
+	wkid, walg := signerIn(workloadCtx, a)
+	if walg != jose.ES256 || len(wbefore) != 3 || wbefore[1] != wkid {
+		t.Fatalf("workload key set %v, signer %s (%s): want ES256 previous, current (signing) and next", wbefore, wkid, walg)
+	}
+	if other, _ := signerIn(workloadCtx, b); other != wkid {
+		t.Fatal("two replicas sign service principals' tokens with different keys")
+	}
+	if ks, _ := s.KeySet(ctx); len(ks) != 6 {
+		t.Fatalf("key set has %d keys, want 3 per ring", len(ks))
 	}
 	// A token signed now.
 	k, _ := s.SigningKey(ctx)
@@ -79,6 +103,9 @@ func TestSigningKeysRotate(t *testing.T) {
 	}
 	if signer(a) != before[2] || signer(b) != before[2] {
 		t.Errorf("after a period replicas sign with %s and %s, want the pre-published %s", signer(a), signer(b), before[2])
+	}
+	if got, _ := signerIn(workloadCtx, b); got != wbefore[2] {
+		t.Errorf("after a period service principals' tokens are signed with %s, want the pre-published %s", got, wbefore[2])
 	}
 	// The JWKS served at /keys verifies the token signed before.
 	srv := httptest.NewServer(a.Handler())

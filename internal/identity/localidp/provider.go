@@ -102,6 +102,11 @@ type Options struct {
 	// step that completes a sign-in, the sign-in is refused (fail closed).
 	// It must not block for long.
 	OnSignIn func(context.Context, SignInEvent) error
+	// OnToken, when set, is called for every request for a service
+	// principal's token (client credentials, token exchange), issued or
+	// refused, to audit it. The answer is held back until it returns; when
+	// it fails, no token is handed out (503 temporarily_unavailable).
+	OnToken func(context.Context, TokenEvent) error
 
 	// ServicePrincipals holds the service principals (see
 	// ServicePrincipalPrefix). When nil, Store is used if it implements
@@ -155,11 +160,15 @@ type Provider struct {
 	clients map[string]*opClient
 	now     func() time.Time
 	onEvent func(context.Context, SignInEvent) error
+	onToken func(context.Context, TokenEvent) error
 
 	accessTTL, refreshTTL time.Duration
 
 	// keys sign the tokens and are published at /keys.
 	keys *keyRing
+	// wkeys sign service principals' access tokens (ES256); with a
+	// configured SigningKey it is keys.
+	wkeys *keyRing
 
 	formKey []byte
 	// wa is the passkey relying party; nil when the issuer's host is an
@@ -202,6 +211,7 @@ func New(opts Options) (*Provider, error) {
 		clients:    make(map[string]*opClient, len(opts.Clients)),
 		now:        opts.Clock,
 		onEvent:    opts.OnSignIn,
+		onToken:    opts.OnToken,
 		accessTTL:  opts.AccessTokenTTL,
 		refreshTTL: opts.RefreshTokenTTL,
 		authReqs:   make(map[string]*authRequest),
@@ -338,6 +348,7 @@ func (p *Provider) loadSigningKey(ctx context.Context, st Store, given crypto.Si
 			return err
 		}
 		p.keys = &keyRing{fixed: k}
+		p.wkeys = p.keys
 		return nil
 	}
 	if period <= 0 {
@@ -346,10 +357,16 @@ func (p *Provider) loadSigningKey(ctx context.Context, st Store, given crypto.Si
 	if period < MinKeyRotation {
 		return fmt.Errorf("localidp: KeyRotation %v is shorter than %v", period, MinKeyRotation)
 	}
-	p.keys = &keyRing{st: st, period: period, now: p.now, keys: map[int64]*ringKey{}}
+	p.keys = &keyRing{st: st, period: period, now: p.now, keys: map[int64]*ringKey{},
+		name: keySigning, generate: generateRSA}
+	p.wkeys = &keyRing{st: st, period: period, now: p.now, keys: map[int64]*ringKey{},
+		name: keyWorkload, generate: generateP256}
 	// Load (or create) the current and next keys now, so that a store
 	// problem stops start-up rather than the first sign-in.
-	_, err := p.keys.published(ctx)
+	if _, err := p.keys.published(ctx); err != nil {
+		return err
+	}
+	_, err := p.wkeys.published(ctx)
 	return err
 }
 

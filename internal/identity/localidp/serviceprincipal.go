@@ -319,6 +319,17 @@ type tokenCall struct {
 	subjectErr error
 }
 
+// workload reports whether the call is one of the service principals'
+// grants, whose tokens the workload key ring signs. Only service
+// principals are registered for them.
+func (c *tokenCall) workload() bool {
+	switch oidc.GrantType(c.grant) {
+	case oidc.GrantTypeClientCredentials, oidc.GrantTypeTokenExchange:
+		return true
+	}
+	return false
+}
+
 type federatedSubject struct {
 	sp            store.ServicePrincipal
 	issuer, sub   string
@@ -401,7 +412,12 @@ func (p *Provider) serveToken(next http.Handler) http.Handler {
 				}
 			}
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenCallKey{}, call)))
+		r = r.WithContext(context.WithValue(r.Context(), tokenCallKey{}, call))
+		if call.workload() && p.onToken != nil {
+			p.recordToken(w, r, call, next)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -7,19 +7,24 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/identity/bearer"
 	"github.com/palisade-gw/palisade/internal/store"
@@ -40,6 +45,25 @@ type spEnv struct {
 	key      *ecdsa.PrivateKey
 	ext      *extIssuer
 	stranger *extIssuer // an issuer no service principal is federated with
+
+	mu        sync.Mutex
+	tokens    []TokenEvent // what OnToken saw
+	recordErr error        // what OnToken returns
+}
+
+// tokenEvents returns the events OnToken saw since the last call.
+func (e *spEnv) tokenEvents() []TokenEvent {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.tokens
+	e.tokens = nil
+	return out
+}
+
+// spEnvOptions vary the test provider.
+type spEnvOptions struct {
+	dbPath  string // the SQLite database; in memory when empty
+	onToken func(context.Context, TokenEvent) error
 }
 
 // extIssuer is a minimal OpenID issuer: discovery, JWKS and a signer.
@@ -85,10 +109,15 @@ func (e *extIssuer) token(t *testing.T, sub, aud string) string {
 	return s
 }
 
-func newSPEnv(t testing.TB) *spEnv {
+func newSPEnv(t testing.TB) *spEnv { return newSPEnvOpts(t, spEnvOptions{}) }
+
+func newSPEnvOpts(t testing.TB, o spEnvOptions) *spEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, ":memory:")
+	if o.dbPath == "" {
+		o.dbPath = ":memory:"
+	}
+	st, err := sqlite.Open(ctx, o.dbPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,8 +129,20 @@ func newSPEnv(t testing.TB) *spEnv {
 	if tt, ok := t.(*testing.T); ok {
 		e.ext, e.stranger = newExtIssuer(tt), newExtIssuer(tt)
 	}
+	onToken := o.onToken
+	if onToken == nil {
+		onToken = func(_ context.Context, ev TokenEvent) error {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			if e.recordErr != nil {
+				return e.recordErr
+			}
+			e.tokens = append(e.tokens, ev)
+			return nil
+		}
+	}
 	e.p, err = New(Options{Issuer: e.issuer, Store: st, ServiceAudiences: []string{spAudience},
-		FederationHTTPClient: &http.Client{Timeout: 5 * time.Second}})
+		FederationHTTPClient: &http.Client{Timeout: 5 * time.Second}, OnToken: onToken})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -233,6 +274,11 @@ func TestServicePrincipalClientCredentials(t *testing.T) {
 			}
 			if ttl := time.Until(tok.Expiry); ttl < 9*time.Minute || ttl > 11*time.Minute {
 				t.Errorf("expires in %v, want about %v", ttl, DefaultServiceTokenTTL)
+			}
+			if jws, err := jose.ParseSigned(tok.AccessToken, []jose.SignatureAlgorithm{jose.ES256}); err != nil {
+				t.Errorf("a service principal's token is not signed ES256 (the workload key ring): %v", err)
+			} else if kid := jws.Signatures[0].Header.KeyID; kid == "" {
+				t.Error("the token has no kid")
 			}
 			c := claimsOf(t, tok.AccessToken)
 			if c["sub"] != "sp:build-bot" || c["client_id"] != "sp:build-bot" || c[KindClaim] != KindService || c["name"] != "Build robot" {
@@ -392,6 +438,10 @@ func TestServicePrincipalTokenExchange(t *testing.T) {
 	if err != nil || pr.Kind != identity.KindService || pr.Subject != "fed" || pr.Name != "Federated robot" {
 		t.Errorf("principal %+v, %v", pr, err)
 	}
+	if evs := e.tokenEvents(); len(evs) != 1 || !evs[0].Success || evs[0].Grant != string(oidc.GrantTypeTokenExchange) ||
+		evs[0].ClientID != "sp:fed" || evs[0].FederatedIssuer != e.ext.srv.URL || evs[0].FederatedSubject != "repo:acme/app" {
+		t.Errorf("token exchange record: %+v", evs)
+	}
 	// HTTP Basic with an empty password names the client too.
 	if st, body := e.post(t, e.srv.URL+TokenPath, url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:token-exchange"},
 		"subject_token": {e.ext.token(t, "repo:acme/app", "palisade-fed")}, "subject_token_type": {"urn:ietf:params:oauth:token-type:id_token"}},
@@ -459,21 +509,92 @@ func TestParsePublicKeys(t *testing.T) {
 // BenchmarkClientCredentials measures token issuance with a generated
 // secret (keyed hash) and with an argon2id hash, over HTTP.
 func BenchmarkClientCredentials(b *testing.B) {
+	run := func(b *testing.B, e *spEnv, id, secret string) {
+		form := url.Values{"grant_type": {"client_credentials"}}
+		b.SetParallelism(16) // 16 × GOMAXPROCS clients at once
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if st, body := e.post(b, e.issuer+"/oauth/token", form, id, secret); st != http.StatusOK {
+					b.Fatalf("%d %v", st, body)
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
+	}
 	e := newSPEnv(b)
 	for _, bc := range []struct{ name, id, secret string }{
 		{"hmac", "sp:build-bot", e.secret},
 		{"argon2id", "sp:slow-bot", e.argon},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			form := url.Values{"grant_type": {"client_credentials"}}
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if st, body := e.post(b, e.issuer+"/oauth/token", form, bc.id, bc.secret); st != http.StatusOK {
-						b.Fatalf("%d %v", st, body)
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "tokens/s")
-		})
+		b.Run(bc.name, func(b *testing.B) { run(b, e, bc.id, bc.secret) })
+	}
+	// As palisade serve runs it: each token's audit event made durable
+	// (SQLite file, synchronous=FULL, group commit) before the token is
+	// handed out.
+	b.Run("hmac+durable-audit", func(b *testing.B) {
+		var j *audit.Journal
+		e := newSPEnvOpts(b, spEnvOptions{dbPath: filepath.Join(b.TempDir(), "idp.db"),
+			onToken: func(ctx context.Context, ev TokenEvent) error {
+				_, err := j.Record(ctx, audit.Event{Type: audit.TypeTokenIssued, Outcome: audit.OutcomeSuccess, Actor: ev.ClientID,
+					Data: map[string]any{"grant": ev.Grant, "token_id": ev.TokenID, "expires_at": ev.ExpiresAt}})
+				return err
+			}})
+		j = audit.NewJournal(e.st, audit.JournalOptions{})
+		defer j.Close()
+		b.ResetTimer()
+		run(b, e, "sp:build-bot", e.secret)
+	})
+}
+
+// Ensure every request for a service principal's token is reported to
+// OnToken before its answer leaves: an issued token with its jti and
+// lifetime, a refusal with its OAuth error and the claimed client ID only
+// when it has a service principal's form; and that no token is handed out
+// when the record fails (fail closed).
+func TestServicePrincipalTokensAreRecorded(t *testing.T) {
+	e := newSPEnv(t)
+	tokenURL := e.issuer + "/oauth/token"
+	cc := url.Values{"grant_type": {"client_credentials"}}
+
+	st, body := e.post(t, tokenURL, cc, "sp:build-bot", e.secret)
+	if st != http.StatusOK {
+		t.Fatalf("token: %d %v", st, body)
+	}
+	evs := e.tokenEvents()
+	if len(evs) != 1 {
+		t.Fatalf("%d events, want 1: %+v", len(evs), evs)
+	}
+	jti, _ := claimsOf(t, body["access_token"].(string))["jti"].(string)
+	if ev := evs[0]; !ev.Success || ev.Grant != "client_credentials" || ev.ClientID != "sp:build-bot" ||
+		ev.TokenID == "" || ev.TokenID != jti || ev.ExpiresAt.Before(time.Now().Add(9*time.Minute)) || ev.ExpiresAt.After(time.Now().Add(11*time.Minute)) || ev.Error != "" || ev.RemoteAddr != "127.0.0.1" {
+		t.Errorf("issued: %+v (jti %q)", ev, jti)
+	}
+
+	for _, tc := range []struct{ what, user, pass, wantClient string }{
+		{"wrong secret", "sp:build-bot", "wrong-secret-0123456789", "sp:build-bot"},
+		{"a secret typed as the client ID", "hunter2-not-a-client", e.secret, ""},
+	} {
+		st, body := e.post(t, tokenURL, cc, tc.user, tc.pass)
+		wantOAuthError(t, tc.what, st, body, http.StatusUnauthorized, "invalid_client")
+		evs := e.tokenEvents()
+		if len(evs) != 1 || evs[0].Success || evs[0].Error != "invalid_client" || evs[0].ClientID != tc.wantClient || evs[0].TokenID != "" {
+			t.Errorf("%s: events %+v", tc.what, evs)
+		}
+	}
+
+	// Other grants at the same endpoint are not service principals' and
+	// are not reported here.
+	e.post(t, tokenURL, url.Values{"grant_type": {"password"}, "username": {"a"}, "password": {"b"}}, "sp:build-bot", e.secret)
+	if evs := e.tokenEvents(); len(evs) != 0 {
+		t.Errorf("password grant reported: %+v", evs)
+	}
+
+	e.mu.Lock()
+	e.recordErr = errors.New("audit log unavailable")
+	e.mu.Unlock()
+	st, body = e.post(t, tokenURL, cc, "sp:build-bot", e.secret)
+	wantOAuthError(t, "record fails", st, body, http.StatusServiceUnavailable, "temporarily_unavailable")
+	if _, ok := body["access_token"]; ok {
+		t.Error("a token was handed out without its record")
 	}
 }

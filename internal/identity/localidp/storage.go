@@ -456,9 +456,16 @@ func (k publicKey) Algorithm() jose.SignatureAlgorithm { return k.k.alg }
 func (k publicKey) Use() string                        { return "sig" }
 func (k publicKey) Key() any                           { return k.k.signer.Public() }
 
-// SigningKey returns the key that signs tokens now.
+// SigningKey returns the key that signs tokens now: for the service
+// principals' grants (client credentials, token exchange) the workload
+// ring's ES256 key, for everything else (ID tokens, users' access tokens)
+// the RS256 key.
 func (s *storage) SigningKey(ctx context.Context) (op.SigningKey, error) {
-	k, err := s.p.keys.current(ctx)
+	ring := s.p.keys
+	if call, ok := ctx.Value(tokenCallKey{}).(*tokenCall); ok && call.workload() {
+		ring = s.p.wkeys
+	}
+	k, err := ring.current(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -475,11 +482,18 @@ func (s *storage) SignatureAlgorithms(ctx context.Context) ([]jose.SignatureAlgo
 }
 
 // KeySet returns the published keys (/keys): the previous, current and
-// next signing keys.
+// next signing keys of both rings.
 func (s *storage) KeySet(ctx context.Context) ([]op.Key, error) {
 	ks, err := s.p.keys.published(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if s.p.wkeys != s.p.keys {
+		wks, err := s.p.wkeys.published(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ks = append(ks, wks...)
 	}
 	out := make([]op.Key, len(ks))
 	for i, k := range ks {

@@ -29,7 +29,7 @@ func toolDefs(cfg *config.Config, out *outbound) ([]tools.Tool, error) {
 	defs := make([]tools.Tool, 0, len(cfg.Tools))
 	for i, t := range cfg.Tools {
 		p := fmt.Sprintf("tools[%d]", i)
-		d := tools.Tool{Name: t.Name, Description: t.Description, Method: t.Method, URL: t.URL,
+		d := tools.Tool{Name: t.Name, Description: t.Description, Method: t.Method, URL: t.URL, Query: t.Query,
 			Timeout: t.Timeout.D(), MaxResponseBytes: t.MaxResponseBytes}
 		if t.Parameters != nil {
 			b, err := json.Marshal(t.Parameters)

@@ -108,8 +108,10 @@ func (l *Loader) Parse(filename string, data []byte) (*Config, error) {
 			*p = filepath.Join(base, *p)
 		}
 	}
+	ops, unexpanded := expandOpenAPI(c, base)
+	ps = append(ps, ops...)
 	for _, p := range c.problems() {
-		if !failed[p.Path] {
+		if !failed[p.Path] && !underFailed(p.Path, unexpanded) {
 			ps = append(ps, p)
 		}
 	}

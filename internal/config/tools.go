@@ -9,12 +9,15 @@ type Tool struct {
 	// Name identifies the tool; roles grant it in permissions.tools.
 	Name string `yaml:"name" json:"name" jsonschema:"required,description=Tool name (as models see it); roles grant it in permissions.tools.,pattern=^[a-z0-9][a-z0-9_-]{0\\,63}$"`
 	// Description tells a model what the tool does.
-	Description string `yaml:"description" json:"description" jsonschema:"required,description=What the tool does and when to use it (a model reads this)."`
+	Description string `yaml:"description" json:"description,omitempty" jsonschema:"description=What the tool does and when to use it (a model reads this). Required unless openapi is set\\, whose operation's summary and description are then used."`
+	// OpenAPI takes the method, URL and parameters from an operation of
+	// an OpenAPI 3 document.
+	OpenAPI *ToolOpenAPI `yaml:"openapi" json:"openapi,omitempty" jsonschema:"description=Take the method\\, URL and argument schema from an operation of an OpenAPI 3 document (then leave method\\, url and parameters out)."`
 	// Method is the HTTP method.
 	Method string `yaml:"method" json:"method,omitempty" jsonschema:"enum=GET,enum=POST,enum=PUT,enum=PATCH,enum=DELETE,description=HTTP method. Default GET. GET and DELETE send the arguments as query parameters\\, the others as a JSON body."`
 	// URL is the operation's URL; {name} in the path is filled from an
 	// argument.
-	URL string `yaml:"url" json:"url" jsonschema:"required,description=The operation's URL. {name} in the path is replaced by the argument of that name (escaped). It is also the tool's egress destination."`
+	URL string `yaml:"url" json:"url,omitempty" jsonschema:"description=Required unless openapi is set. The operation's URL. {name} in the path is replaced by the argument of that name (escaped). It is also the tool's egress destination."`
 	// Zone lets the URL's host resolve to a private or loopback network.
 	Zone string `yaml:"zone" json:"zone,omitempty" jsonschema:"description=Egress zone whose addresses the host may have: an internal API is reachable only through one."`
 	// CAFile is a PEM CA bundle for the tool's certificate.
@@ -25,6 +28,10 @@ type Tool struct {
 	Auth *ToolAuth `yaml:"auth" json:"auth,omitempty" jsonschema:"description=Credentials Palisade adds to each call\\, from the secret store. At most one of api_key and oauth2."`
 	// UserAssertion passes the caller's identity as a signed JWT.
 	UserAssertion *ToolAssertion `yaml:"user_assertion" json:"user_assertion,omitempty" jsonschema:"description=Pass the caller's identity as a short-lived JWT signed by Palisade (verify it with the keys at /.well-known/palisade-assertion-keys)."`
+	// Query names the arguments sent in the query string even with a
+	// JSON body: an OpenAPI operation's query parameters. It is filled
+	// from the operation, not written in the file.
+	Query []string `yaml:"-" json:"-"`
 	// Timeout bounds one call.
 	Timeout Duration `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=Time allowed for one call. Default 10s."`
 	// MaxResponseBytes bounds the response body.
@@ -69,4 +76,14 @@ type ToolAssertion struct {
 	Header string `yaml:"header" json:"header,omitempty" jsonschema:"description=Header carrying the assertion. Default X-Palisade-Assertion."`
 	// Audience is the assertion's aud claim.
 	Audience string `yaml:"audience" json:"audience" jsonschema:"required,description=The aud claim: the tool's identifier\\, which it checks."`
+}
+
+// ToolOpenAPI names an operation of an OpenAPI 3 document.
+type ToolOpenAPI struct {
+	// Spec is the document's file.
+	Spec string `yaml:"spec" json:"spec" jsonschema:"required,description=OpenAPI 3 document (JSON or YAML)\\, relative to the config file. It must be self-contained: references to other files or URLs are refused."`
+	// Operation is the operationId.
+	Operation string `yaml:"operation" json:"operation" jsonschema:"required,description=The operationId of the operation the tool calls."`
+	// Server replaces the document's server URL.
+	Server string `yaml:"server" json:"server,omitempty" jsonschema:"description=Base URL to call instead of the document's first server (for example the internal address of the API)."`
 }

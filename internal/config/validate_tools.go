@@ -33,7 +33,7 @@ func applyToolDefaults(c *Config, set func(path string) bool) {
 	for i := range c.Tools {
 		t := &c.Tools[i]
 		p := fmt.Sprintf("tools[%d]", i)
-		if t.Method == "" {
+		if t.Method == "" && t.OpenAPI == nil {
 			t.Method = defaultToolMethod
 		}
 		if !set(p + ".timeout") {

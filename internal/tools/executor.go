@@ -346,6 +346,23 @@ func (c *compiled) prepare(args json.RawMessage) (*prepared, error) {
 	query := c.rawQuery
 	p := &prepared{}
 	if c.hasBody {
+		inQuery := map[string]any{}
+		for k, val := range rest {
+			if c.query[k] {
+				inQuery[k] = val
+				delete(rest, k)
+			}
+		}
+		q, err := queryValues(inQuery)
+		if err != nil {
+			return nil, invalid(err.Error(), nil)
+		}
+		if enc := q.Encode(); enc != "" {
+			if query != "" {
+				query += "&"
+			}
+			query += enc
+		}
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)

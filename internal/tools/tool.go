@@ -55,6 +55,11 @@ type Tool struct {
 	// {"type":"object","additionalProperties":false}. References to other
 	// documents ($ref to files or URLs) are refused.
 	Parameters json.RawMessage
+	// Query names arguments sent in the query string even when the method
+	// sends the others as a JSON body (an OpenAPI operation's query
+	// parameters). With GET and DELETE every argument not in the path is
+	// a query parameter anyway.
+	Query []string
 	// Timeout bounds a whole call; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// MaxResponseBytes bounds the response body; 0 means
@@ -147,8 +152,9 @@ type compiled struct {
 	rawQuery   string   // static query of URL
 	origin     string   // scheme://host[:port], lower-case, for redirects
 	hasBody    bool
-	apiHeader  string // canonical API key header
-	assertHdr  string // canonical assertion header
+	query      map[string]bool // arguments sent in the query with a body
+	apiHeader  string          // canonical API key header
+	assertHdr  string          // canonical assertion header
 	oauth      *tokenCache
 	client     *http.Client // refuses redirects leaving origin
 }
@@ -188,6 +194,16 @@ func compileTool(t Tool) (*compiled, error) {
 	}
 	if err := c.parseURL(); err != nil {
 		return nil, err
+	}
+	if len(d.Query) > 0 {
+		d.Query = slices.Clone(d.Query)
+		c.query = make(map[string]bool, len(d.Query))
+		for _, name := range d.Query {
+			if slices.Contains(c.pathParams, name) {
+				return nil, bad("argument %q cannot be both in the path and in the query", name)
+			}
+			c.query[name] = true
+		}
 	}
 	if err := c.compileSchema(); err != nil {
 		return nil, err

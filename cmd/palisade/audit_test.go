@@ -248,7 +248,8 @@ func TestAuditVerifyRolledBack(t *testing.T) {
 }
 
 // Ensure serve signs checkpoints and, on shutdown, a final one that
-// covers its server.stopped event, in the database and the directory.
+// covers its server.stopped event, in the database and the directory
+// (config.changed, server.started, server.stopped: 3 events).
 func TestServeSignsFinalCheckpoint(t *testing.T) {
 	f := newAuditFixture(t)
 	cfg, err := config.Load(f.cfgPath)
@@ -271,10 +272,10 @@ func TestServeSignsFinalCheckpoint(t *testing.T) {
 		t.Fatalf("serve: %v", err)
 	}
 	code, out, errOut := runCLI(t, "audit", "verify", "-c", f.cfgPath)
-	if code != 0 || !strings.HasPrefix(out, "OK: 2 events (2 signed, 0 not yet signed)") {
+	if code != 0 || !strings.HasPrefix(out, "OK: 3 events (3 signed, 0 not yet signed)") {
 		t.Fatalf("verify after serve: %d %q %q", code, out, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(f.ckDir, "2.checkpoint")); err != nil {
+	if _, err := os.Stat(filepath.Join(f.ckDir, "3.checkpoint")); err != nil {
 		t.Errorf("the final checkpoint is not in the directory: %v", err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/palisade-gw/palisade/internal/audit/export"
 	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/egress"
 )
@@ -67,8 +68,8 @@ func ruleFromURL(name, raw, zone string) (egress.Rule, error) {
 }
 
 // egressRules lists every destination the configuration lets Palisade
-// call: model servers, the classifier, Vault, SIEM webhooks and the
-// destinations named under egress.
+// call: model servers, the classifier, Vault, SIEM webhooks and OTLP
+// receivers, and the destinations named under egress.
 func egressRules(c *config.Config, certs func(path string, d config.EgressDestination) func() (*tls.Certificate, error)) ([]egressRule, error) {
 	var out []egressRule
 	add := func(path, name, raw, zone string) error {
@@ -152,6 +153,17 @@ func egressRules(c *config.Config, certs func(path string, d config.EgressDestin
 			return nil, err
 		}
 	}
+	for i, o := range c.Audit.Export.OTLP {
+		// The URL the sink posts to: the endpoint, with /v1/logs when it
+		// has no path.
+		target, err := export.OTLPLogsURL(o.Endpoint)
+		if err != nil {
+			target = o.Endpoint // the rule reports it
+		}
+		if err := add(fmt.Sprintf("audit.export.otlp[%d].endpoint", i), "audit-export:"+o.Name, target, o.Zone); err != nil {
+			return nil, err
+		}
+	}
 	for i, sl := range c.Audit.Export.Syslog {
 		// Raw TCP destinations are allowed as https://host:port (see
 		// egress.Client.DialTCP).
@@ -178,6 +190,12 @@ func egressRules(c *config.Config, certs func(path string, d config.EgressDestin
 			if err := withCA(p+".ca_file", t.CAFile); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if o := c.Telemetry.Traces.OTLP; o.Endpoint != "" {
+		// The trace collector: its endpoint URL, path included.
+		if err := add(tracesPath+".endpoint", "telemetry-traces", o.Endpoint, o.Zone); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

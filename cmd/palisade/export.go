@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"crypto/hmac"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,8 +61,8 @@ func startExport(ctx context.Context, cfg *config.Config, st store.Store, out *o
 		}
 		exps, closers = nil, nil
 	}
-	start := func(sink export.Sink) error {
-		e, err := export.New(st, sink, export.Options{Log: log.With("export", sink.Name())})
+	start := func(sink export.Sink, batch int, timeout time.Duration) error {
+		e, err := export.New(st, sink, export.Options{Batch: batch, Timeout: timeout, Log: log.With("export", sink.Name())})
 		if err != nil {
 			return err
 		}
@@ -90,7 +94,7 @@ func startExport(ctx context.Context, cfg *config.Config, st store.Store, out *o
 				return []byte(v), err
 			}
 		}
-		if err := start(sink); err != nil {
+		if err := start(sink, w.BatchSize, w.Timeout.D()); err != nil {
 			stop()
 			return nil, fmt.Errorf("audit.export.webhooks[%d]: %w", i, err)
 		}
@@ -122,9 +126,36 @@ func startExport(ctx context.Context, cfg *config.Config, st store.Store, out *o
 			return nil, fmt.Errorf("audit.export.syslog[%d]: %w", i, err)
 		}
 		closers = append(closers, sink.Close)
-		if err := start(sink); err != nil {
+		if err := start(sink, 0, 0); err != nil {
 			stop()
 			return nil, fmt.Errorf("audit.export.syslog[%d]: %w", i, err)
+		}
+	}
+	host, _ := os.Hostname()
+	for i, o := range cfg.Audit.Export.OTLP {
+		p := fmt.Sprintf("audit.export.otlp[%d]", i)
+		c, err := out.client(o.Timeout.D(), 0, 0)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		static, dynamic, err := otlpHeaders(p, o, out.secrets)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		sink, err := export.NewOTLP(export.OTLPOptions{
+			Name: o.Name, Endpoint: o.Endpoint, Client: c.HTTPClient(), Header: static, HeaderFunc: dynamic,
+			Compression: o.Compression, ServiceVersion: version, InstanceID: host,
+			Log: log.With("export", o.Name),
+		})
+		if err != nil {
+			stop()
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if err := start(sink, o.BatchSize, o.Timeout.D()); err != nil {
+			stop()
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 	}
 	if len(exps) > 0 {
@@ -175,4 +206,91 @@ func (w *secretWebhook) Send(ctx context.Context, events []export.Event) error {
 	h := w.hook
 	w.mu.Unlock()
 	return h.Send(ctx, events)
+}
+
+// otlpHeaders returns the headers of an OTLP sink: those without
+// references, and those with ${env:NAME}, resolved now, in static; those
+// with ${secret:NAME} in dynamic, which reads the secrets at each delivery
+// (through the cache, so a rotated token is used within a minute) and
+// fails the delivery, to be retried, while the store is sealed or a
+// secret missing: a request is never sent without its credential.
+func otlpHeaders(path string, o config.AuditOTLP, secrets *secretCache) (static http.Header, dynamic func(context.Context) (http.Header, error), err error) {
+	type template struct {
+		name  string
+		parts []config.HeaderPart
+	}
+	var templates []template
+	for _, name := range slices.Sorted(maps.Keys(o.Headers)) {
+		parts, err := config.ParseHeaderValue(o.Headers[name])
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s.headers.%s: %w", path, name, err)
+		}
+		deferred := false
+		for j, part := range parts {
+			switch part.Scheme {
+			case "":
+			case config.SchemeEnv:
+				v, ok := os.LookupEnv(part.Name)
+				if !ok {
+					return nil, nil, fmt.Errorf("%s.headers.%s: environment variable %s is not set", path, name, part.Name)
+				}
+				parts[j] = config.HeaderPart{Text: v}
+			case config.SchemeSecret:
+				deferred = true
+			default:
+				return nil, nil, fmt.Errorf("%s.headers.%s: unknown reference scheme %q", path, name, part.Scheme)
+			}
+		}
+		if deferred {
+			templates = append(templates, template{name, parts})
+			continue
+		}
+		v, err := headerValue(parts, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s.headers.%s: %w", path, name, err)
+		}
+		if static == nil {
+			static = http.Header{}
+		}
+		static.Set(name, v)
+	}
+	if len(templates) == 0 {
+		return static, nil, nil
+	}
+	purpose := "audit-export:" + o.Name
+	dynamic = func(ctx context.Context) (http.Header, error) {
+		h := http.Header{}
+		for _, t := range templates {
+			v, err := headerValue(t.parts, func(name string) (string, error) { return secrets.get(ctx, name, purpose) })
+			if err != nil {
+				return nil, fmt.Errorf("header %s: %w", t.name, err)
+			}
+			h.Set(t.name, v)
+		}
+		return h, nil
+	}
+	return static, dynamic, nil
+}
+
+// headerValue joins the parts of a header value, reading secret references
+// with secret. The result must be a valid header value: a secret holding a
+// line break is refused (without showing it).
+func headerValue(parts []config.HeaderPart, secret func(name string) (string, error)) (string, error) {
+	var b strings.Builder
+	for _, part := range parts {
+		if part.Scheme != config.SchemeSecret {
+			b.WriteString(part.Text)
+			continue
+		}
+		v, err := secret(part.Name)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(v)
+	}
+	v := b.String()
+	if strings.ContainsFunc(v, func(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f) }) {
+		return "", errors.New("the value holds control characters or a line break")
+	}
+	return v, nil
 }

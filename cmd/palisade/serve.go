@@ -23,6 +23,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/gateway"
 	"github.com/palisade-gw/palisade/internal/metrics"
 	"github.com/palisade-gw/palisade/internal/store"
+	"github.com/palisade-gw/palisade/internal/telemetry"
 )
 
 func newServeCmd(s streams) *cobra.Command {
@@ -36,6 +37,8 @@ func newServeCmd(s streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// Lines logged for a request carry its request and trace ids.
+			log = slog.New(telemetry.NewLogHandler(log.Handler()))
 			// Libraries that log through the default logger (the
 			// OpenID provider library) log like Palisade does.
 			slog.SetDefault(log)
@@ -62,6 +65,7 @@ func newServeCmd(s streams) *cobra.Command {
 // called once the gateway accepts requests.
 func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.Logger, ready func(addr string)) error {
 	defer ln.Close()
+	log = slog.New(telemetry.NewLogHandler(log.Handler()))
 	met, mln, err := listenMetrics(cfg)
 	if err != nil {
 		return err
@@ -102,13 +106,18 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	}
 	out.secrets = newSecretCache(mgr)
 	warnSecretRefs(ctx, cfg, mgr, log)
+	tracing, stopTelemetry, err := startTelemetry(cfg, out, log)
+	if err != nil {
+		return err
+	}
+	defer stopTelemetry() // last: spans of the requests that ended are flushed
 	if strings.HasSuffix(cfg.Server.PublicURL, ":0") {
 		// Listening on a free port: the public URL (sign-in redirects,
 		// the built-in provider's issuer) is the port actually bound.
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		cfg.Server.PublicURL = strings.TrimSuffix(cfg.Server.PublicURL, "0") + port
 	}
-	g, cleanup, err := buildGateway(ctx, cfg, st, rec, out, log, obs)
+	g, cleanup, err := buildGateway(ctx, cfg, st, rec, out, log, obs, tracing.TracerProvider())
 	if err != nil {
 		return err
 	}
@@ -120,6 +129,9 @@ func serve(ctx context.Context, cfg *config.Config, ln net.Listener, log *slog.L
 	defer stopExport() // on early returns; a no-op after the call below
 	for _, u := range cfg.Unsafe() {
 		log.Warn("unsafe option in effect", "option", u)
+	}
+	if err := recordConfigChange(ctx, cfg, st, rec); err != nil {
+		return fmt.Errorf("the configuration change cannot be audited, refusing to start: %w", err)
 	}
 	if _, err := rec.Record(ctx, audit.Event{Type: audit.TypeServerStarted, Outcome: audit.OutcomeSuccess,
 		Data: map[string]any{"version": version, "agents": len(cfg.Agents), "apps": len(cfg.Apps), "unsafe": cfg.Unsafe()}}); err != nil {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/agent"
 	"github.com/palisade-gw/palisade/internal/agent/knowledge"
@@ -153,11 +155,12 @@ func buildRoles(cfg *config.Config) []access.Role {
 }
 
 // buildGateway wires configuration, store, journal and agents into a
-// gateway; obs, when not nil, is told about its requests (metrics). The
+// gateway; obs, when not nil, is told about its requests (metrics); tp
+// makes its spans (nil: ids only, see gateway.Options). The
 // returned cleanup releases what the gateway holds open (the GeoIP
 // database) once it has stopped.
-func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, out *outbound, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
-	g, cleanup, err := wireGateway(ctx, cfg, st, journal, out, log, obs)
+func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, out *outbound, log *slog.Logger, obs gateway.Observer, tp trace.TracerProvider) (*gateway.Gateway, func() error, error) {
+	g, cleanup, err := wireGateway(ctx, cfg, st, journal, out, log, obs, tp)
 	if err != nil {
 		_ = cleanup()
 		return nil, func() error { return nil }, err
@@ -165,7 +168,7 @@ func buildGateway(ctx context.Context, cfg *config.Config, st store.Store, journ
 	return g, cleanup, nil
 }
 
-func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, out *outbound, log *slog.Logger, obs gateway.Observer) (*gateway.Gateway, func() error, error) {
+func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journal *audit.Journal, out *outbound, log *slog.Logger, obs gateway.Observer, tp trace.TracerProvider) (*gateway.Gateway, func() error, error) {
 	cleanup := func() error { return nil }
 	agents, err := buildAgents(cfg, log, out)
 	if err != nil {
@@ -214,6 +217,9 @@ func wireGateway(ctx context.Context, cfg *config.Config, st store.Store, journa
 		Tools:         runner,
 		TokenEndpoint: tokenEndpoint(id),
 		AssertionKeys: assertionKeys,
+
+		TracerProvider:            tp,
+		TrustIncomingTraceContext: cfg.Telemetry.Traces.AllowIncomingTraceContext,
 	})
 	return g, cleanup, err
 }

@@ -28,6 +28,10 @@ const (
 	TypeActivity       = "conversation.activity"
 	TypeServerStarted  = "server.started"
 	TypeServerStopped  = "server.stopped"
+	// TypeConfigChanged records that the server started with a
+	// configuration other than the last one recorded: who started it and
+	// which settings were added, removed or changed (never their values).
+	TypeConfigChanged = "config.changed"
 	// Sign-in: at Palisade's relying party (a browser session begins or
 	// is refused), at the built-in identity provider's login form, and the
 	// end of sessions.
@@ -88,6 +92,10 @@ type Event struct {
 	Actor     string
 	App       string
 	Agent     string
+	// TraceID is the W3C trace id (32 hex digits) of the request the
+	// event belongs to, which leads to its spans and operational log
+	// lines. It is stored in Data as "trace_id".
+	TraceID string
 	// Data carries type-specific fields; it is stored as JSON.
 	Data map[string]any
 }
@@ -102,9 +110,18 @@ type Recorder interface {
 }
 
 // stored returns the event's stored form: caller-supplied fields are
-// cleaned so they cannot forge log lines, times are UTC, data is JSON.
+// cleaned so they cannot forge log lines, times are UTC, data is JSON
+// (with the trace id as "trace_id", the caller's map left as it is).
 func (ev Event) stored() (store.AuditEvent, error) {
-	data, err := json.Marshal(ev.Data)
+	d := ev.Data
+	if ev.TraceID != "" {
+		d = make(map[string]any, len(ev.Data)+1)
+		for k, v := range ev.Data {
+			d[k] = v
+		}
+		d["trace_id"] = Clean(ev.TraceID)
+	}
+	data, err := json.Marshal(d)
 	if err != nil {
 		return store.AuditEvent{}, apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "The audit event could not be encoded.")
 	}

@@ -37,6 +37,8 @@ type Config struct {
 	Secrets Secrets `yaml:"secrets" json:"secrets,omitempty" jsonschema:"description=The secret store: its key-encryption key\\, or a Vault KV engine. Configuration names secrets as ${secret:NAME}."`
 	// Egress configures the outbound client: zones and destinations.
 	Egress Egress `yaml:"egress" json:"egress,omitempty" jsonschema:"description=Outbound calls: named network zones and allowed destinations. Private\\, loopback\\, link-local and metadata addresses are refused unless a zone allows them."`
+	// Telemetry configures Palisade's own traces.
+	Telemetry Telemetry `yaml:"telemetry" json:"telemetry,omitempty" jsonschema:"description=Palisade's own telemetry: OpenTelemetry traces of the request path\\, exported over OTLP/HTTP. Off by default; trace ids are made and propagated either way."`
 
 	// Raw holds, for every string field whose text in the file contained a
 	// reference (${env:NAME}, ${secret:NAME}) or an escaped "$${", the text
@@ -62,7 +64,7 @@ type Audit struct {
 	// Origin names the log in its checkpoints.
 	Origin string `yaml:"origin" json:"origin,omitempty" jsonschema:"description=Name of the log in its checkpoints. Default the host of server.public_url followed by /audit. Changing it makes older checkpoints unverifiable."`
 	// Export sends every audit event to SIEMs.
-	Export AuditExport `yaml:"export" json:"export,omitempty" jsonschema:"description=Send every audit event to a SIEM: webhooks (HMAC-signed JSON batches) and syslog (RFC 5424 over TCP or TLS). At least once\\, in order\\, resumed after a restart."`
+	Export AuditExport `yaml:"export" json:"export,omitempty" jsonschema:"description=Send every audit event to a SIEM: webhooks (HMAC-signed JSON batches)\\, syslog (RFC 5424 over TCP or TLS) and OpenTelemetry logs (OTLP/HTTP). At least once\\, in order\\, resumed after a restart."`
 }
 
 // AuditExport lists the sinks that receive a copy of every audit event.
@@ -71,6 +73,26 @@ type AuditExport struct {
 	Webhooks []AuditWebhook `yaml:"webhooks" json:"webhooks,omitempty" jsonschema:"description=HTTP endpoints that receive JSON batches of events\\, signed with HMAC-SHA256."`
 	// Syslog receivers get RFC 5424 messages.
 	Syslog []AuditSyslog `yaml:"syslog" json:"syslog,omitempty" jsonschema:"description=Syslog receivers (RFC 5424 with octet-counting framing over TCP\\, or over TLS as RFC 5425)."`
+	// OTLP receivers get OpenTelemetry log records.
+	OTLP []AuditOTLP `yaml:"otlp" json:"otlp,omitempty" jsonschema:"description=OpenTelemetry logs receivers (OTLP/HTTP with binary protobuf): a collector or a vendor's OTLP endpoint."`
+}
+
+// AuditOTLP is one OpenTelemetry logs sink.
+type AuditOTLP struct {
+	// Name identifies the sink; its delivery cursor is kept under it.
+	Name string `yaml:"name" json:"name" jsonschema:"required,description=Sink name; the delivery position is stored under it\\, so renaming a sink sends everything again.,pattern=^[a-z0-9][a-z0-9._-]{0\\,63}$"`
+	// Endpoint is the OTLP/HTTP logs URL.
+	Endpoint string `yaml:"endpoint" json:"endpoint" jsonschema:"required,description=OTLP/HTTP logs URL receiving POST. Without a path /v1/logs is used (https://otlp.example.com posts to https://otlp.example.com/v1/logs); a path is used as written. https unless loopback."`
+	// Headers are sent with every request; values may hold references.
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty" jsonschema:"description=HTTP headers sent with every request\\, such as a vendor's API key: Authorization: Bearer ${secret:otlp-token}. ${secret:NAME} is read from the secret store at each delivery and ${env:NAME} when the export starts; $${ writes a literal ${. A header that carries a credential (its name has auth\\, token\\, key\\, secret\\, password…) must take it from a reference."`
+	// Zone lets the endpoint's host resolve to a private network.
+	Zone string `yaml:"zone" json:"zone,omitempty" jsonschema:"description=Egress zone whose addresses the host may resolve to (a collector on an internal network)."`
+	// BatchSize is the most events per request.
+	BatchSize int `yaml:"batch_size" json:"batch_size,omitempty" jsonschema:"description=Most events (log records) per request. Default 500.,minimum=1,maximum=1000"`
+	// Timeout bounds one delivery.
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=Time allowed for one delivery. Default 10s."`
+	// Compression is gzip or none.
+	Compression string `yaml:"compression" json:"compression,omitempty" jsonschema:"enum=gzip,enum=none,description=Request body compression: gzip or none. Default gzip."`
 }
 
 // AuditWebhook is one webhook sink.

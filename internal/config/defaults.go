@@ -189,6 +189,19 @@ func applyElementDefaults(c *Config, set func(path string) bool) {
 			s.Facility = &f
 		}
 	}
+	for i := range c.Audit.Export.OTLP {
+		o := &c.Audit.Export.OTLP[i]
+		p := fmt.Sprintf("audit.export.otlp[%d]", i)
+		if !set(p + ".batch_size") {
+			o.BatchSize = defaultExportBatch
+		}
+		if !set(p + ".timeout") {
+			o.Timeout = Duration(defaultExportTimeout)
+		}
+		if !set(p + ".compression") {
+			o.Compression = "gzip"
+		}
+	}
 	if kek := c.Secrets.KEK; kek != nil && kek.VaultTransit != nil && kek.VaultTransit.Mount == "" {
 		kek.VaultTransit.Mount = "transit"
 	}
@@ -204,6 +217,7 @@ func applyElementDefaults(c *Config, set func(path string) bool) {
 		}
 	}
 	applyToolDefaults(c, set)
+	applyTelemetryDefaults(c, set)
 	if c.Guard.Classifier != nil && !set("guard.classifier.timeout") {
 		c.Guard.Classifier.Timeout = Duration(defaultClassifierTimeout)
 	}

@@ -346,6 +346,10 @@ func (c *Config) clone() *Config {
 	r.Access.Locations = slices.Clone(c.Access.Locations)
 	r.Audit.Export.Webhooks = slices.Clone(c.Audit.Export.Webhooks)
 	r.Audit.Export.Syslog = slices.Clone(c.Audit.Export.Syslog)
+	r.Audit.Export.OTLP = slices.Clone(c.Audit.Export.OTLP)
+	for i := range r.Audit.Export.OTLP {
+		r.Audit.Export.OTLP[i].Headers = maps.Clone(r.Audit.Export.OTLP[i].Headers)
+	}
 	if k := c.Secrets.KEK; k != nil {
 		kc := *k
 		if k.VaultTransit != nil {

@@ -55,6 +55,7 @@ func (c *Config) problems() []Problem {
 	v.audit()
 	v.guardRefs(v.guard())
 	v.egress()
+	v.telemetry()
 	return v.ps
 }
 
@@ -448,5 +449,6 @@ func (c *Config) Unsafe() []string {
 	}
 	out = append(out, c.unsafeGuard()...)
 	out = append(out, c.unsafeEgress()...)
+	out = append(out, c.unsafeTelemetry()...)
 	return out
 }

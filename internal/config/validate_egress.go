@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"net/url"
@@ -245,6 +246,113 @@ func (v *validator) export(zones map[string]bool) {
 		}
 		v.zoneRef(p+".zone", s.Zone, zones)
 	}
+	for i, o := range v.c.Audit.Export.OTLP {
+		p := fmt.Sprintf("audit.export.otlp[%d]", i)
+		v.name(p+".name", "export sink", o.Name, seen)
+		if o.Endpoint == "" {
+			v.add(p+".endpoint", "is required, such as https://otlp.example.com (which posts to /v1/logs)")
+		} else if msg := checkUpstreamURL(o.Endpoint, false); msg != "" {
+			msg = strings.Replace(msg, "prompts and the API key", "audit events", 1)
+			v.add(p+".endpoint", "%s", strings.Replace(msg, "use api_key with a reference", "use headers with a ${secret:NAME} reference", 1))
+		}
+		v.zoneRef(p+".zone", o.Zone, zones)
+		v.otlpHeaders(p+".headers", o.Headers)
+		if o.BatchSize < 1 || o.BatchSize > 1000 {
+			v.add(p+".batch_size", "must be between 1 and 1000")
+		}
+		v.positive(p+".timeout", o.Timeout)
+		if o.Compression != "gzip" && o.Compression != "none" {
+			v.add(p+".compression", "must be gzip or none")
+		}
+	}
+}
+
+// reservedOTLPHeaders are the headers an OTLP sink sets itself, or that
+// belong to the HTTP connection: configuring them is an error rather than
+// a setting silently ignored.
+var reservedOTLPHeaders = []string{"Connection", "Content-Encoding", "Content-Length", "Content-Type", "Host",
+	"Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade", "User-Agent"}
+
+// otlpHeaders checks the headers of an OTLP sink: names, references (only
+// ${secret:NAME} and ${env:NAME}), no control characters, and credentials
+// only from references. A value is never quoted: it may be a credential.
+func (v *validator) otlpHeaders(p string, headers map[string]string) {
+	for _, name := range slices.Sorted(maps.Keys(headers)) {
+		hp := joinPath(p, name)
+		value := headers[name]
+		if !headerToken.MatchString(name) {
+			v.add(hp, "%s is not an HTTP header name, such as Authorization or X-Scope-OrgID", v.quote(hp, name))
+			continue
+		}
+		if slices.ContainsFunc(reservedOTLPHeaders, func(r string) bool { return strings.EqualFold(r, name) }) {
+			v.add(hp, "%s is set by Palisade (or by HTTP itself); leave it out", name)
+			continue
+		}
+		parts, err := ParseHeaderValue(value)
+		if err != nil {
+			v.add(hp, "%v", err)
+			continue
+		}
+		refs := 0
+		for _, part := range parts {
+			if part.Scheme != "" {
+				refs++
+			}
+			switch {
+			case part.Scheme == "":
+				if strings.ContainsFunc(part.Text, func(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f) }) {
+					v.add(hp, "must not contain control characters or line breaks")
+				}
+			case part.Scheme != SchemeSecret && part.Scheme != SchemeEnv:
+				v.add(hp, "${%s:%s}: a header value takes ${secret:NAME} (read at each delivery) or ${env:NAME} references", part.Scheme, part.Name)
+			case part.Scheme == SchemeEnv && !envName.MatchString(part.Name):
+				v.add(hp, "${env:%s}: not a valid environment variable name", part.Name)
+			}
+		}
+		switch {
+		case len(parts) == 0:
+			v.add(hp, "must not be empty")
+		case refs == 0 && credentialHeader(name):
+			v.add(hp, "header %s carries a credential: take it from a reference, such as \"Bearer ${secret:otlp-token}\", not a value written in the file", name)
+		}
+	}
+}
+
+// credentialHeader reports whether a header name looks like it carries a
+// credential (Authorization, X-Api-Key, DD-API-KEY, X-Auth-Token…).
+func credentialHeader(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"auth", "token", "key", "secret", "password", "credential", "cookie", "session", "signature"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// HeaderPart is one piece of a header value as written: literal text, or
+// a reference (Scheme and Name set, Text empty).
+type HeaderPart struct {
+	// Text is literal text ("$${" already turned into "${").
+	Text string
+	// Scheme and Name are a reference's: ${Scheme:Name}.
+	Scheme, Name string
+}
+
+// ParseHeaderValue splits a header value of audit.export.otlp[].headers
+// into literal text and references. The loader does not resolve references
+// in these values (they are map values, and a ${secret:NAME} is read at
+// each delivery); the export resolves them with this.
+func ParseHeaderValue(s string) ([]HeaderPart, error) {
+	segs, err := parseRefs(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]HeaderPart, len(segs))
+	for i, seg := range segs {
+		out[i] = HeaderPart{Text: seg.text, Scheme: seg.scheme, Name: seg.name}
+	}
+	return out, nil
 }
 
 // unsafeEgress lists the secrets, egress and export settings that weaken

@@ -120,10 +120,10 @@ func (g *Gateway) searchAudit(w http.ResponseWriter, r *http.Request) {
 		refuse(apperr.Wrap(err, apperr.KindUnavailable, apperr.CodeStoreUnavailable, "The audit log cannot be read, so the request was refused."))
 		return
 	}
-	id, err := g.pipe.Recorder.Record(ctx, audit.Event{
+	id, err := g.pipe.Recorder.Record(ctx, withIDs(ctx, audit.Event{
 		Type: audit.TypeAdminAuditSearch, RequestID: rid, Outcome: audit.OutcomeSuccess,
 		Actor: pr.Actor(), App: pr.App, Data: filters,
-	})
+	}))
 	if err != nil {
 		writeError(w, r, g.log, flavorOpenAI, err, "")
 		return

@@ -24,7 +24,7 @@ const sessionTokenTTL = 5 * time.Minute
 // built-in identity provider.
 func (g *Gateway) consoleRoutes(r *router) {
 	if g.idp != nil {
-		r.mux.Handle("/idp/", g.idp)
+		r.mux.Handle("/idp/", routeNamed("/idp/", g.idp))
 	}
 	if g.signin == nil {
 		return

@@ -54,8 +54,16 @@ type dlCaller struct {
 }
 
 // dlIdentify checks the bearer credential (or, for WebSocket streams, the t
-// query parameter) and the browser origin.
+// query parameter) and the browser origin: the identify stage.
 func (g *Gateway) dlIdentify(r *http.Request, allowQueryToken bool) (dlCaller, error) {
+	ctx, span := g.pipe.startStage(r.Context(), stageIdentify)
+	c, err := g.dlCredential(ctx, r, allowQueryToken)
+	identified(span, c.Principal, err)
+	return c, err
+}
+
+// dlCredential is dlIdentify's work.
+func (g *Gateway) dlCredential(ctx context.Context, r *http.Request, allowQueryToken bool) (dlCaller, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" && allowQueryToken && r.URL.Query().Get("t") != "" {
 		header = "Bearer " + r.URL.Query().Get("t")
@@ -65,10 +73,10 @@ func (g *Gateway) dlIdentify(r *http.Request, allowQueryToken bool) (dlCaller, e
 		return dlCaller{}, err
 	}
 	var c dlCaller
-	if app, err := g.apps.Authenticate(r.Context(), cred); err == nil {
+	if app, err := g.apps.Authenticate(ctx, cred); err == nil {
 		c = dlCaller{Principal: identity.Principal{Kind: identity.KindApp, App: app}, secret: true}
 	} else {
-		tc, err := g.directLineToken(r.Context(), cred)
+		tc, err := g.directLineToken(ctx, cred)
 		if errors.Is(err, identity.ErrTokenExpired) {
 			// Direct Line reports an expired token as 403, which is how
 			// its clients (Web Chat) recognise expiry.
@@ -248,9 +256,9 @@ func (g *Gateway) issueTokenAt(w http.ResponseWriter, r *http.Request, app strin
 		g.dlRefuse(w, r, pr, apperr.Wrap(err, apperr.KindInternal, apperr.CodeInternal, "The token could not be issued."))
 		return
 	}
-	id, err := g.pipe.Recorder.Record(r.Context(), audit.Event{Type: audit.TypeTokenIssued, RequestID: requestID(r.Context()),
+	id, err := g.pipe.Recorder.Record(r.Context(), withIDs(r.Context(), audit.Event{Type: audit.TypeTokenIssued, RequestID: requestID(r.Context()),
 		Outcome: audit.OutcomeSuccess, Actor: user.ID, App: app,
-		Data: map[string]any{"conversation_id": conv, "expires_at": exp.UTC().Format(time.RFC3339)}})
+		Data: map[string]any{"conversation_id": conv, "expires_at": exp.UTC().Format(time.RFC3339)}}))
 	if err != nil {
 		writeError(w, r, g.log, flavorDirectLine, err, "")
 		return
@@ -316,9 +324,9 @@ func (g *Gateway) dlStartConversation(w http.ResponseWriter, r *http.Request) {
 		conv.ExpiresAt = now.AddDate(0, 0, entry.RetentionDays)
 	}
 	status := http.StatusCreated
-	_, _, err = g.pipe.Recorder.RecordWith(r.Context(), audit.Event{Type: audit.TypeConversation, RequestID: requestID(r.Context()),
+	_, _, err = g.pipe.Recorder.RecordWith(r.Context(), withIDs(r.Context(), audit.Event{Type: audit.TypeConversation, RequestID: requestID(r.Context()),
 		Outcome: audit.OutcomeSuccess, Actor: user.ID, App: c.App, Agent: entry.Name,
-		Data: map[string]any{"conversation_id": convID, "channel": dlChannelID}}, store.Record{Conversation: &conv})
+		Data: map[string]any{"conversation_id": convID, "channel": dlChannelID}}), store.Record{Conversation: &conv})
 	switch {
 	case errors.Is(err, store.ErrAlreadyExists):
 		// The token's conversation was started before: resume it.

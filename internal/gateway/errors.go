@@ -89,6 +89,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, fl fla
 	status := StatusOf(e)
 	rid := requestID(r.Context())
 	noteResult(r.Context(), e)
+	refused(r.Context(), e)
 	if status >= 500 || e.Err != nil {
 		level := slog.LevelInfo
 		if status >= 500 {

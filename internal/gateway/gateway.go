@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/access/conditional"
 	"github.com/palisade-gw/palisade/internal/apperr"
@@ -22,6 +24,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/identity/signin"
 	"github.com/palisade-gw/palisade/internal/store"
+	"github.com/palisade-gw/palisade/internal/telemetry"
 )
 
 // AppInfo is a registered client app as the gateway needs it.
@@ -93,7 +96,19 @@ type Options struct {
 	// AssertionKeys, when set, is served at AssertionKeysPath: the public
 	// keys that verify the user assertions sent to tools.
 	AssertionKeys http.Handler
+	// TracerProvider makes the spans of the request path (a server span
+	// per request, a child span per pipeline stage); nil means
+	// telemetry.IDsOnly(), which records nothing but still gives every
+	// request a trace id for its audit events, logs and outbound calls.
+	TracerProvider trace.TracerProvider
+	// TrustIncomingTraceContext makes a client's traceparent the parent
+	// of its request's span. By default a request starts a trace of its
+	// own and links to the client's.
+	TrustIncomingTraceContext bool
 }
+
+// tracerName is the instrumentation scope of the gateway's spans.
+const tracerName = "github.com/palisade-gw/palisade/internal/gateway"
 
 // AssertionKeysPath serves the JWKS that verifies the signed user
 // assertions Palisade sends to tools.
@@ -124,6 +139,8 @@ type Gateway struct {
 	hub          *hub
 	poll         time.Duration
 	obs          Observer
+	tracer       trace.Tracer
+	trustTrace   bool
 
 	// closing is cancelled when shutdown begins, ending long-lived streams.
 	closing context.Context
@@ -151,6 +168,10 @@ func New(opts Options) (*Gateway, error) {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
 	}
+	if opts.TracerProvider == nil {
+		opts.TracerProvider = telemetry.IDsOnly()
+	}
+	tracer := opts.TracerProvider.Tracer(tracerName)
 	tokens, err := identity.NewTokens(opts.TokenKey, opts.Now)
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
@@ -171,7 +192,7 @@ func New(opts Options) (*Gateway, error) {
 		pipe: &Pipeline{
 			Agents: observeAgents(opts.Agents, opts.Observer), Policy: access.NewPolicy(appAgents, opts.Roles, opts.Conditions), Guard: opts.Guard, Signals: opts.Signals,
 			Recorder: opts.Recorder, Store: opts.Store, Log: opts.Logger, Now: opts.Now, Observer: opts.Observer,
-			Tools: opts.Tools,
+			Tools: opts.Tools, tracer: tracer,
 		},
 		apps:    identity.NewApps(secrets),
 		appInfo: info,
@@ -194,6 +215,8 @@ func New(opts Options) (*Gateway, error) {
 		stop:         stop,
 		assertKeys:   opts.AssertionKeys,
 		tokenEP:      opts.TokenEndpoint,
+		tracer:       tracer,
+		trustTrace:   opts.TrustIncomingTraceContext,
 	}
 	return g, nil
 }
@@ -266,6 +289,7 @@ func (rt *router) handle(pattern string, methods map[string]http.HandlerFunc) {
 	sort.Strings(allowed)
 	allow := strings.Join(allowed, ", ")
 	rt.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		nameRoute(r, pattern)
 		h, ok := methods[r.Method]
 		if !ok && r.Method == http.MethodHead {
 			h, ok = methods[http.MethodGet]

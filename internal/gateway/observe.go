@@ -194,6 +194,7 @@ func (g *Gateway) observed(next http.Handler) http.Handler {
 // content guard found to the observer. Result is never nil.
 func (p *Pipeline) Run(ctx context.Context, ex *Exchange, emit func(string) error) (*Result, error) {
 	res, err := p.run(ctx, ex, emit)
+	p.annotate(ctx, ex.Principal.App, ex.Agent)
 	if p.Observer != nil {
 		noteCaller(ctx, ex.Principal.App, ex.Agent)
 		noteResult(ctx, err)

@@ -181,8 +181,11 @@ const AppSecretHeader = "Palisade-App-Secret"
 // (the user is verified; the app is the one registered for the token's
 // client id, or the one whose secret is sent in Palisade-App-Secret).
 func (g *Gateway) identifyAPI(ctx context.Context, r *http.Request, user string) (identity.Principal, error) {
+	ctx, span := g.pipe.startStage(ctx, stageIdentify)
 	pr, err := g.identifyCredential(ctx, r, user)
-	return withDevice(r, pr), err
+	pr = withDevice(r, pr)
+	identified(span, pr, err)
+	return pr, err
 }
 
 func (g *Gateway) identifyCredential(ctx context.Context, r *http.Request, user string) (identity.Principal, error) {
@@ -405,7 +408,8 @@ func (g *Gateway) streamCompletion(w http.ResponseWriter, r *http.Request, ex *E
 		}
 		e := apperr.As(err)
 		d := errorDetail{Message: e.Message, Type: openAIType[e.Kind], Code: e.Code, RequestID: ex.RequestID, AuditEventID: res.AuditID}
-		g.log.Warn("stream ended by error", "request_id", ex.RequestID, "code", e.Code, "cause", errString(e.Err))
+		refused(r.Context(), e)
+		g.log.WarnContext(r.Context(), "stream ended by error", "request_id", ex.RequestID, "code", e.Code, "cause", errString(e.Err))
 		_ = writeSSE(w, rc, rawJSON(errorBody{Error: d}))
 		return
 	}

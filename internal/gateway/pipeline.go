@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/agent"
 	"github.com/palisade-gw/palisade/internal/apperr"
@@ -17,6 +19,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/guard"
 	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/store"
+	"github.com/palisade-gw/palisade/internal/telemetry"
 )
 
 // AgentEntry is one configured agent, ready to serve, with the environment
@@ -106,6 +109,10 @@ type Pipeline struct {
 	// Tools executes the tool calls of agents; nil means agents get no
 	// tools.
 	Tools ToolRunner
+
+	// tracer makes the stage spans; nil takes the provider of the span
+	// in the request's context.
+	tracer trace.Tracer
 }
 
 // run takes ex through decide, guard in, the agent, guard out and record.
@@ -115,17 +122,25 @@ type Pipeline struct {
 // (observe.go) calls it.
 func (p *Pipeline) run(ctx context.Context, ex *Exchange, emit func(string) error) (*Result, error) {
 	res := &Result{ConversationID: ex.ConversationID}
-	entry, err := p.decide(ctx, ex)
+	var entry *AgentEntry
+	err := p.traced(ctx, stageDecide, func(ctx context.Context) (err error) {
+		entry, err = p.decide(ctx, ex)
+		return err
+	})
 	if err != nil {
 		return p.refuse(ctx, ex, res, err)
 	}
-	if err := p.guardIn(ctx, ex, entry); err != nil {
+	if err := p.traced(ctx, stageGuardIn, func(ctx context.Context) error { return p.guardIn(ctx, ex, entry) }); err != nil {
 		return p.refuse(ctx, ex, res, err)
 	}
 	if emit != nil {
 		// A stream cannot be called back once it starts, so its record
 		// must exist before the first byte leaves.
-		if _, err := p.Recorder.Record(ctx, p.event(ex, audit.TypeChatStream, audit.OutcomeStarted, nil)); err != nil {
+		err := p.traced(ctx, stageRecord, func(ctx context.Context) error {
+			_, err := p.Recorder.Record(ctx, p.event(ctx, ex, audit.TypeChatStream, audit.OutcomeStarted, nil))
+			return err
+		})
+		if err != nil {
 			return res, err
 		}
 	}
@@ -134,7 +149,7 @@ func (p *Pipeline) run(ctx context.Context, ex *Exchange, emit func(string) erro
 		return p.refuse(ctx, ex, res, err)
 	}
 	res.Response = resp
-	if err := p.record(ctx, ex, entry, res); err != nil {
+	if err := p.traced(ctx, stageRecord, func(ctx context.Context) error { return p.record(ctx, ex, entry, res) }); err != nil {
 		return res, err
 	}
 	// The transcript holds the guarded answer; the caller is given it with
@@ -171,6 +186,9 @@ func (p *Pipeline) decide(ctx context.Context, ex *Exchange) (*AgentEntry, error
 	}
 	d := p.Policy.Decide(req)
 	ex.Decision = d
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(telemetry.AttrDecision.String(d.Reason), telemetry.AttrAgent.String(entry.Name))
+	}
 	if !d.Allow {
 		return nil, denial(d, ex)
 	}
@@ -328,18 +346,31 @@ func (p *Pipeline) answer(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 		defer cancel()
 	}
 	if emit == nil {
-		resp, err := entry.Agent.Complete(ctx, &ex.Request)
+		var resp *agent.Response
+		err := p.traced(ctx, stageAgent, func(sctx context.Context) (err error) {
+			agentSpan(sctx, entry, false)
+			if resp, err = entry.Agent.Complete(sctx, &ex.Request); err != nil {
+				return agentError(ctx, err)
+			}
+			return nil
+		})
 		if err != nil {
-			return nil, agentError(ctx, err)
+			return nil, err
 		}
-		v, err := ex.turn.Answer(ctx, resp.Content)
+		err = p.traced(ctx, stageGuardOut, func(ctx context.Context) error {
+			v, err := ex.turn.Answer(ctx, resp.Content)
+			if err != nil {
+				return guardError(err, guard.Outbound)
+			}
+			if v.Action == guard.ActionBlock {
+				return blockedError(guard.Blocked(guard.Outbound, "", v))
+			}
+			resp.Content = v.Text
+			return nil
+		})
 		if err != nil {
-			return nil, guardError(err, guard.Outbound)
+			return nil, err
 		}
-		if v.Action == guard.ActionBlock {
-			return nil, blockedError(guard.Blocked(guard.Outbound, "", v))
-		}
-		resp.Content = v.Text
 		return resp, nil
 	}
 	sg := ex.turn.NewStream(ctx)
@@ -352,21 +383,34 @@ func (p *Pipeline) answer(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 		}
 		return emit(s)
 	}
-	resp, err := entry.Agent.Stream(ctx, &ex.Request, func(d agent.Delta) error {
-		out, v, err := sg.Write(d.Content)
+	// The stream's pieces are guarded as they arrive, within the agent
+	// stage; the guard_out stage is what is held back until the end.
+	var resp *agent.Response
+	err := p.traced(ctx, stageAgent, func(sctx context.Context) (err error) {
+		agentSpan(sctx, entry, true)
+		resp, err = entry.Agent.Stream(sctx, &ex.Request, func(d agent.Delta) error {
+			out, v, err := sg.Write(d.Content)
+			if err != nil {
+				return guardError(err, guard.Outbound)
+			}
+			return send(out, v)
+		})
+		if err != nil {
+			return agentError(ctx, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = p.traced(ctx, stageGuardOut, func(context.Context) error {
+		out, v, err := sg.Flush()
 		if err != nil {
 			return guardError(err, guard.Outbound)
 		}
 		return send(out, v)
 	})
 	if err != nil {
-		return nil, agentError(ctx, err)
-	}
-	out, v, err := sg.Flush()
-	if err != nil {
-		return nil, guardError(err, guard.Outbound)
-	}
-	if err := send(out, v); err != nil {
 		return nil, err
 	}
 	resp.Content = sg.Guarded()
@@ -447,7 +491,7 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 			data["guard"] = sum.Data()
 		}
 	}
-	id, stored, err := p.Recorder.RecordWith(ctx, p.event(ex, audit.TypeChatCompletion, audit.OutcomeSuccess, data), rec)
+	id, stored, err := p.Recorder.RecordWith(ctx, p.event(ctx, ex, audit.TypeChatCompletion, audit.OutcomeSuccess, data), rec)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyExists) {
 			return storeError(err)
@@ -491,7 +535,11 @@ func (p *Pipeline) refuse(ctx context.Context, ex *Exchange, res *Result, err er
 	if ex.turn != nil {
 		sum = ex.turn.Summary()
 	}
-	id, rerr := p.recordRefusal(ctx, ex.RequestID, ex.Principal, ex.Agent, err, sum)
+	var id string
+	rerr := p.traced(ctx, stageRecord, func(ctx context.Context) (rerr error) {
+		id, rerr = p.recordRefusal(ctx, ex.RequestID, ex.Principal, ex.Agent, err, sum)
+		return rerr
+	})
 	if rerr != nil {
 		return res, rerr
 	}
@@ -504,6 +552,7 @@ func (p *Pipeline) refuse(ctx context.Context, ex *Exchange, res *Result, err er
 // pipeline runs (malformed JSON, bad credentials).
 func (p *Pipeline) RecordRefusal(ctx context.Context, requestID string, pr identity.Principal, agentName string, err error) (string, error) {
 	noteCaller(ctx, pr.App, agentName) // for the Observer (observe.go)
+	p.annotate(ctx, pr.App, agentName)
 	return p.recordRefusal(ctx, requestID, pr, agentName, err, guard.Summary{})
 }
 
@@ -536,13 +585,21 @@ func (p *Pipeline) recordRefusal(ctx context.Context, requestID string, pr ident
 	if errors.As(err, &be) {
 		ev.Data["blocked"] = map[string]any{"direction": string(be.Direction), "types": be.Types, "categories": be.Categories}
 	}
-	return p.Recorder.Record(ctx, ev)
+	return p.Recorder.Record(ctx, withIDs(ctx, ev))
 }
 
-func (p *Pipeline) event(ex *Exchange, typ, outcome string, data map[string]any) audit.Event {
-	return audit.Event{
+func (p *Pipeline) event(ctx context.Context, ex *Exchange, typ, outcome string, data map[string]any) audit.Event {
+	return withIDs(ctx, audit.Event{
 		Type: typ, RequestID: ex.RequestID, Outcome: outcome,
 		Actor: ex.Principal.Actor(), App: ex.Principal.App, Agent: ex.Agent, Data: data,
+	})
+}
+
+// agentSpan describes the agent stage: which agent, and whether it
+// streams.
+func agentSpan(ctx context.Context, entry *AgentEntry, stream bool) {
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		span.SetAttributes(telemetry.AttrAgent.String(entry.Name), telemetry.AttrStream.Bool(stream))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/guard"
 	"github.com/palisade-gw/palisade/internal/identity"
+	"github.com/palisade-gw/palisade/internal/telemetry"
 	"github.com/palisade-gw/palisade/internal/tools"
 )
 
@@ -63,13 +64,24 @@ func toolCaller(ex *Exchange) tools.Caller {
 // not be recorded or guarded) fails the request.
 func (p *Pipeline) callTool(ctx context.Context, ex *Exchange, allowed []agent.ToolSpec, call agent.ToolCall) (agent.ToolResult, error) {
 	start := p.now()
+	ctx, span := p.startStage(ctx, stageTool)
+	defer span.End()
+	known := slices.ContainsFunc(allowed, func(t agent.ToolSpec) bool { return t.Name == call.Name })
+	if known && span.IsRecording() {
+		// The model names the tool: only a configured name is recorded.
+		span.SetAttributes(telemetry.AttrTool.String(call.Name))
+	}
 	data := map[string]any{"tool": audit.Clean(call.Name), "call_id": audit.Clean(call.ID), "args_bytes": len(call.Arguments)}
-	ev := audit.Event{Type: audit.TypeToolCall, RequestID: ex.RequestID, Actor: ex.Principal.Actor(),
-		App: ex.Principal.App, Agent: ex.Agent, Data: data}
+	ev := withIDs(ctx, audit.Event{Type: audit.TypeToolCall, RequestID: ex.RequestID, Actor: ex.Principal.Actor(),
+		App: ex.Principal.App, Agent: ex.Agent, Data: data})
 	result := func(outcome, code, msg string) (agent.ToolResult, error) {
 		ev.Outcome = outcome
 		if code != "" {
 			data["code"] = code
+			telemetry.Fail(span, code)
+		}
+		if span.IsRecording() {
+			span.SetAttributes(telemetry.AttrOutcome.String(outcome))
 		}
 		data["duration_ms"] = p.now().Sub(start).Milliseconds()
 		if _, err := p.Recorder.Record(context.WithoutCancel(ctx), ev); err != nil {
@@ -81,7 +93,7 @@ func (p *Pipeline) callTool(ctx context.Context, ex *Exchange, allowed []agent.T
 		return agent.ToolResult{Content: msg}, nil
 	}
 
-	if !slices.ContainsFunc(allowed, func(t agent.ToolSpec) bool { return t.Name == call.Name }) {
+	if !known {
 		return result(audit.OutcomeDenied, "permission_denied",
 			fmt.Sprintf("The tool %q is not available to this caller.", truncate(call.Name, 64)))
 	}

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/palisade-gw/palisade/internal/telemetry"
 )
 
 // Options configures an Executor.
@@ -160,7 +162,7 @@ func (e *Executor) Validate(name string, args json.RawMessage) error {
 // user assertion for caller, sends it within the tool's timeout and returns
 // the 2xx response. Non-2xx answers are ErrDownstream errors; see Code for
 // the other classes.
-func (e *Executor) Call(ctx context.Context, name string, args json.RawMessage, caller Caller) (*Result, error) {
+func (e *Executor) Call(ctx context.Context, name string, args json.RawMessage, caller Caller) (_ *Result, err error) {
 	start := time.Now()
 	c, err := e.lookup(name)
 	if err != nil {
@@ -170,6 +172,8 @@ func (e *Executor) Call(ctx context.Context, name string, args json.RawMessage, 
 	if err != nil {
 		return nil, err
 	}
+	ctx, span := startCall(ctx, c)
+	defer func() { endCall(span, err) }()
 	ctx, cancel := context.WithTimeout(ctx, c.def.Timeout)
 	defer cancel()
 
@@ -225,11 +229,18 @@ func (e *Executor) Call(ctx context.Context, name string, args json.RawMessage, 
 		req.Header.Set(c.assertHdr, jwt)
 	}
 
+	// The API can join its logs to Palisade's audit events by the trace
+	// id (W3C traceparent; tracestate only when the trace has one).
+	telemetry.Inject(ctx, req.Header)
+	callTarget(span, req)
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return nil, classifyTransport(ctx, c.def.Name, "the API", c.def.Timeout, err)
 	}
 	defer resp.Body.Close()
+	if span.IsRecording() {
+		span.SetAttributes(telemetry.AttrHTTPStatus.Int(resp.StatusCode))
+	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		if resp.StatusCode == http.StatusUnauthorized && oauthTok != "" {

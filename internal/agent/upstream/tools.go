@@ -145,7 +145,9 @@ func (a *Agent) completeWithTools(ctx context.Context, req *agent.Request) (*age
 }
 
 // roundTrip sends one non-streamed request and decodes the answer.
-func (a *Agent) roundTrip(ctx context.Context, w *chatRequest) (*chatCompletion, error) {
+func (a *Agent) roundTrip(ctx context.Context, w *chatRequest) (_ *chatCompletion, err error) {
+	ctx, span := a.startCall(ctx, false)
+	defer func() { endCall(span, err) }()
 	resp, err := a.send(ctx, w)
 	if err != nil {
 		return nil, err

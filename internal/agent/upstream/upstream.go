@@ -19,6 +19,7 @@ import (
 
 	"github.com/palisade-gw/palisade/internal/agent"
 	"github.com/palisade-gw/palisade/internal/apperr"
+	"github.com/palisade-gw/palisade/internal/telemetry"
 )
 
 // Defaults for Options fields left zero.
@@ -96,6 +97,8 @@ type Agent struct {
 	lastKey      atomic.Pointer[string]
 	client       *http.Client
 	maxBytes     int64
+	// span describes the calls in traces.
+	span spanInfo
 }
 
 var _ agent.Agent = (*Agent)(nil)
@@ -185,6 +188,7 @@ func New(opts Options) (*Agent, error) {
 		credential:   opts.Credential,
 		client:       client,
 		maxBytes:     maxBytes,
+		span:         newSpanInfo(name, opts.Model, u),
 	}, nil
 }
 
@@ -230,13 +234,15 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 
 // Complete implements agent.Agent. When req has tools, it runs the tool
 // rounds (see completeWithTools).
-func (a *Agent) Complete(ctx context.Context, req *agent.Request) (*agent.Response, error) {
+func (a *Agent) Complete(ctx context.Context, req *agent.Request) (_ *agent.Response, err error) {
 	if req == nil {
 		return nil, errEmptyRequest()
 	}
 	if len(req.Tools) > 0 {
 		return a.completeWithTools(ctx, req)
 	}
+	ctx, span := a.startCall(ctx, false)
+	defer func() { endCall(span, err) }()
 	resp, err := a.send(ctx, a.wireRequest(req, false))
 	if err != nil {
 		return nil, err
@@ -252,7 +258,7 @@ func (a *Agent) Complete(ctx context.Context, req *agent.Request) (*agent.Respon
 // the final answer are requested without streaming (a streamed answer
 // would have to be buffered anyway until it is known not to be a tool
 // call), and the final answer is emitted as one delta.
-func (a *Agent) Stream(ctx context.Context, req *agent.Request, emit func(agent.Delta) error) (*agent.Response, error) {
+func (a *Agent) Stream(ctx context.Context, req *agent.Request, emit func(agent.Delta) error) (_ *agent.Response, err error) {
 	if req == nil {
 		return nil, errEmptyRequest()
 	}
@@ -268,6 +274,8 @@ func (a *Agent) Stream(ctx context.Context, req *agent.Request, emit func(agent.
 		}
 		return out, nil
 	}
+	ctx, span := a.startCall(ctx, true)
+	defer func() { endCall(span, err) }()
 	resp, err := a.send(ctx, a.wireRequest(req, true))
 	if err != nil {
 		return nil, err
@@ -316,6 +324,7 @@ func (a *Agent) send(ctx context.Context, w *chatRequest) (*http.Response, error
 	if err != nil {
 		return nil, a.transportError(ctx, err)
 	}
+	callStatus(ctx, resp.StatusCode)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
 		return nil, a.statusError(resp)
@@ -366,6 +375,9 @@ func (a *Agent) newRequest(ctx context.Context, body []byte, stream bool) (*http
 	if value != "" {
 		hreq.Header.Set(a.keyHeader, value)
 	}
+	// The model server can join its logs to Palisade's audit events by
+	// the trace id.
+	telemetry.Inject(ctx, hreq.Header)
 	return hreq, nil
 }
 

@@ -3,7 +3,8 @@
 //
 // An Exporter tails the store's audit events in Seq order and hands them,
 // a batch at a time, to a Sink: a Webhook (JSON over HTTPS, signed with
-// HMAC-SHA256) or Syslog (RFC 5424 messages over TCP or TLS). Delivery is
+// HMAC-SHA256), Syslog (RFC 5424 messages over TCP or TLS) or OTLP
+// (OpenTelemetry logs over OTLP/HTTP, binary protobuf). Delivery is
 // at least once: the exporter stores its cursor (the Seq of the last event
 // the sink acknowledged, store.ExportCursors) only after the sink
 // acknowledged the batch, so after a crash or restart the batch in flight
@@ -45,4 +46,26 @@
 // its own clock, which bounds replays; VerifySignature does all of that.
 // The header may carry several v1 values (a receiver accepts the request
 // if any matches), so a secret can be rotated without a gap.
+//
+// # OpenTelemetry logs
+//
+// The OTLP sink sends each batch as one ExportLogsServiceRequest (POST,
+// Content-Type application/x-protobuf, gzipped by default) built with the
+// generated OTLP types, not the OpenTelemetry SDK's log pipeline, whose
+// asynchronous batching would acknowledge events before the receiver has
+// them. The request holds one ResourceLogs (service.name "palisade",
+// service.version, service.instance.id), one ScopeLogs (scope
+// "palisade.audit", version "v1") and one LogRecord per event:
+//
+//	time_unix_nano, observed_time_unix_nano  the event time
+//	severity_number, severity_text           INFO (success, started), WARN (denied), ERROR (error)
+//	event_name                               the event type, such as chat.completion
+//	body                                     string: the event's JSON, as above
+//	attributes                               log.record.uid, palisade.audit.id: the event id (de-duplicate on it)
+//	                                         palisade.audit.seq (int), .type, .outcome,
+//	                                         .actor, .app, .agent, .request_id (when not empty)
+//	trace_id, span_id                        from data.trace_id (32 lowercase hex digits) and
+//	                                         data.span_id (16), when present and valid
+//
+// A re-sent event is the same LogRecord, byte for byte.
 package export

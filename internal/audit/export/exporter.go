@@ -35,6 +35,23 @@ type Sink interface {
 // configuration.
 var ErrRejected = errors.New("export: the receiver rejected the batch")
 
+// RetryAfterError is a failed delivery whose receiver said how long to
+// wait before the next attempt (an HTTP Retry-After on 429 or 503). The
+// exporter then waits Wait, kept within Options.MinBackoff and
+// Options.MaxBackoff, instead of its own exponential backoff.
+type RetryAfterError struct {
+	// Wait is the delay the receiver asked for.
+	Wait time.Duration
+	// Err is the failure.
+	Err error
+}
+
+// Error returns the failure's text.
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the failure.
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
 // Store is what an Exporter needs of the store: the audit log, read in
 // Seq order, and the export cursors.
 type Store interface {
@@ -83,7 +100,9 @@ type Options struct {
 	Timeout time.Duration
 	// MinBackoff and MaxBackoff bound the wait after a failure: it starts
 	// at MinBackoff and doubles with every consecutive failure up to
-	// MaxBackoff (defaults one second and five minutes), with jitter.
+	// MaxBackoff (defaults one second and five minutes), with jitter. A
+	// failure that carries the receiver's own delay (RetryAfterError)
+	// waits that long instead, within the same bounds.
 	MinBackoff, MaxBackoff time.Duration
 	// StartAtEnd makes a sink without a stored cursor start after the
 	// newest event, rather than export the whole existing log.
@@ -262,6 +281,9 @@ func (e *Exporter) run(ctx context.Context) {
 		if err != nil {
 			failures++
 			wait = e.backoff(failures)
+			if ra, ok := errors.AsType[*RetryAfterError](err); ok {
+				wait = min(max(ra.Wait, e.opts.MinBackoff), e.opts.MaxBackoff)
+			}
 			wake = nil // a failure is not retried early
 			e.failed(err, wait)
 		} else {

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-gw/palisade/internal/audit"
-	"github.com/palisade-gw/palisade/internal/gateway"
+	"github.com/palisade-gw/palisade/internal/audit/export"
 	"github.com/palisade-gw/palisade/internal/store"
 )
 
@@ -271,7 +271,7 @@ func (p *eventPrinter) print(evs []store.AuditEvent) error {
 	if p.json {
 		enc := json.NewEncoder(p.w)
 		for _, ev := range evs {
-			if err := enc.Encode(gateway.NewAuditEventJSON(ev)); err != nil {
+			if err := enc.Encode(export.FromStore(ev)); err != nil {
 				return fmt.Errorf("write: %w", err)
 			}
 		}

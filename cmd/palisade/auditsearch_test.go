@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/palisade-gw/palisade/internal/gateway"
+	"github.com/palisade-gw/palisade/internal/audit/export"
 	"github.com/palisade-gw/palisade/internal/store"
 	"github.com/palisade-gw/palisade/internal/store/sqlite"
 )
@@ -118,8 +118,9 @@ func TestAuditSearch(t *testing.T) {
 	}
 }
 
-// Ensure -o json prints one JSON object per event and line, with every
-// field and the data as recorded.
+// Ensure -o json prints one JSON object per event and line, in the
+// exports' documented form (palisade.audit/v1), with every field and the
+// data as recorded.
 func TestAuditSearchJSON(t *testing.T) {
 	f := newAuditFixture(t)
 	base := seedSearch(t, f)
@@ -127,10 +128,10 @@ func TestAuditSearchJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code %d, stderr %q", code, errOut)
 	}
-	want := gateway.AuditEventJSON{Seq: 3, ID: "ev_2", Time: base.Add(2 * time.Hour).Format(time.RFC3339Nano), Type: "request.refused",
+	want := export.Event{Seq: 3, ID: "ev_2", Time: base.Add(2 * time.Hour), Type: "request.refused",
 		RequestID: "req_2", Outcome: "denied", Actor: "corp:bob", App: "portal", Agent: "hr",
 		Data: json.RawMessage(`{"code":"permission_denied","reason":"no-role-grants-agent","status":403}`)}
-	var got gateway.AuditEventJSON
+	var got export.Event
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("%v: %q", err, out)
 	}
@@ -264,7 +265,7 @@ func TestAuditTailFollow(t *testing.T) {
 	}
 	var ids []string
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		var ev gateway.AuditEventJSON
+		var ev export.Event
 		if err := json.Unmarshal([]byte(l), &ev); err != nil {
 			t.Fatalf("line %q: %v", l, err)
 		}

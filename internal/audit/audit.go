@@ -110,7 +110,8 @@ type Recorder interface {
 }
 
 // stored returns the event's stored form: caller-supplied fields are
-// cleaned so they cannot forge log lines, times are UTC, data is JSON
+// cleaned so they cannot forge log lines, times are UTC, data is a JSON
+// object
 // (with the trace id as "trace_id", the caller's map left as it is).
 func (ev Event) stored() (store.AuditEvent, error) {
 	d := ev.Data
@@ -120,6 +121,11 @@ func (ev Event) stored() (store.AuditEvent, error) {
 			d[k] = v
 		}
 		d["trace_id"] = Clean(ev.TraceID)
+	}
+	if d == nil {
+		// Data is always an object, so every reader (exports, the admin
+		// API, the CLI) shows it byte for byte as stored.
+		d = map[string]any{}
 	}
 	data, err := json.Marshal(d)
 	if err != nil {

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/palisade-gw/palisade/internal/apperr"
 	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/audit/export"
 	"github.com/palisade-gw/palisade/internal/identity"
 	"github.com/palisade-gw/palisade/internal/store"
 )
@@ -28,43 +28,11 @@ const (
 	maxAuditFilterLen = 256
 )
 
-// AuditEventJSON is an audit event as the admin API and
-// `palisade audit search -o json` show it.
-type AuditEventJSON struct {
-	Seq       int64  `json:"seq"`
-	ID        string `json:"id"`
-	Time      string `json:"time"`
-	Type      string `json:"type"`
-	RequestID string `json:"request_id"`
-	Outcome   string `json:"outcome"`
-	Actor     string `json:"actor"`
-	App       string `json:"app"`
-	Agent     string `json:"agent"`
-	// Data is the event's JSON body as stored; a body that is not JSON
-	// is shown as a JSON string.
-	Data json.RawMessage `json:"data"`
-}
-
-// NewAuditEventJSON returns ev in its JSON form: the time in UTC with
-// nanoseconds (RFC 3339), the data as stored.
-func NewAuditEventJSON(ev store.AuditEvent) AuditEventJSON {
-	data := json.RawMessage("null")
-	switch {
-	case len(ev.Data) == 0:
-	case json.Valid(ev.Data):
-		data = json.RawMessage(ev.Data)
-	default:
-		data, _ = json.Marshal(string(ev.Data))
-	}
-	return AuditEventJSON{
-		Seq: ev.Seq, ID: ev.ID, Time: ev.Time.UTC().Format(time.RFC3339Nano), Type: ev.Type, RequestID: ev.RequestID,
-		Outcome: ev.Outcome, Actor: ev.Actor, App: ev.App, Agent: ev.Agent, Data: data,
-	}
-}
-
 // auditPage is the body of GET /v1/admin/audit/events.
 type auditPage struct {
-	Events []AuditEventJSON `json:"events"`
+	// Events are in the exports' documented form (palisade.audit/v1),
+	// so a page and a SIEM's copy of an event are the same JSON.
+	Events []export.Event `json:"events"`
 	// NextCursor continues the search with the next (older) page; it is
 	// left out on the last page.
 	NextCursor string `json:"next_cursor,omitempty"`
@@ -128,9 +96,9 @@ func (g *Gateway) searchAudit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, g.log, flavorOpenAI, err, "")
 		return
 	}
-	page := auditPage{Events: make([]AuditEventJSON, 0, len(evs))}
+	page := auditPage{Events: make([]export.Event, 0, len(evs))}
 	for _, ev := range evs {
-		page.Events = append(page.Events, NewAuditEventJSON(ev))
+		page.Events = append(page.Events, export.FromStore(ev))
 	}
 	if len(more) > 0 {
 		page.NextCursor = strconv.FormatInt(evs[len(evs)-1].Seq, 10)

@@ -15,6 +15,7 @@ import (
 	"github.com/palisade-gw/palisade/internal/access"
 	"github.com/palisade-gw/palisade/internal/apperr"
 	"github.com/palisade-gw/palisade/internal/audit"
+	"github.com/palisade-gw/palisade/internal/audit/export"
 	"github.com/palisade-gw/palisade/internal/store"
 )
 
@@ -54,11 +55,11 @@ func (e *testEnv) getAudit(t *testing.T, cred, query string) (*http.Response, []
 }
 
 type auditPageBody struct {
-	Events     []AuditEventJSON `json:"events"`
-	NextCursor *string          `json:"next_cursor"`
+	Events     []export.Event `json:"events"`
+	NextCursor *string        `json:"next_cursor"`
 }
 
-func seqsOf(evs []AuditEventJSON) []int64 {
+func seqsOf(evs []export.Event) []int64 {
 	out := make([]int64, len(evs))
 	for i, ev := range evs {
 		out[i] = ev.Seq
@@ -85,7 +86,7 @@ func TestAdminAuditSearch(t *testing.T) {
 	if page.NextCursor != nil {
 		t.Errorf("next_cursor %q on the only page", *page.NextCursor)
 	}
-	want := AuditEventJSON{Seq: 8, ID: "ev_seed_007", Time: "2025-06-01T07:00:00Z", Type: "test.event", RequestID: "req_7",
+	want := export.Event{Seq: 8, ID: "ev_seed_007", Time: base.Add(7 * time.Hour), Type: "test.event", RequestID: "req_7",
 		Outcome: "denied", Actor: "corp:bob", App: "spa", Agent: "echo", Data: json.RawMessage(`{"n":7}`)}
 	if diff := cmp.Diff(want, page.Events[0]); diff != "" {
 		t.Errorf("first event (-want +got):\n%s", diff)
@@ -290,16 +291,23 @@ func TestAdminAuditSearchFailsClosed(t *testing.T) {
 	}
 }
 
-// Ensure an event body that is not JSON is shown as a JSON string and an
-// empty one as null, so the page stays valid JSON.
-func TestNewAuditEventJSON(t *testing.T) {
-	for data, want := range map[string]string{`{"a":1}`: `{"a":1}`, "": "null", "not json\n": `"not json\n"`} {
-		got := NewAuditEventJSON(store.AuditEvent{Data: []byte(data)})
-		if string(got.Data) != want {
-			t.Errorf("Data %q shown as %s, want %s", data, got.Data, want)
-		}
-		if _, err := json.Marshal(got); err != nil {
-			t.Errorf("Data %q: %v", data, err)
-		}
+// Ensure a page holds events in the exports' documented form: the schema
+// version, nine fractional digits, and data always an object.
+func TestAdminAuditSearchForm(t *testing.T) {
+	e := newTestEnv(t, withAuditor)
+	seedAudit(t, e, "ev_form", time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), 1)
+	_, body := e.getAudit(t, otherSecret, "type=test.event")
+	var raw struct {
+		Events []map[string]any `json:"events"`
+	}
+	if err := json.Unmarshal(body, &raw); err != nil || len(raw.Events) != 1 {
+		t.Fatalf("%v: %s", err, body)
+	}
+	ev := raw.Events[0]
+	if ev["schema"] != export.Schema || ev["time"] != "2025-06-01T00:00:00.000000000Z" {
+		t.Errorf("event form: %v", ev)
+	}
+	if _, ok := ev["data"].(map[string]any); !ok {
+		t.Errorf("data is %T, want an object", ev["data"])
 	}
 }

@@ -100,6 +100,14 @@ roles:
 	if calls.Load() != 1 || lastPath.Load() != "GET /api/v1/leave/balance" {
 		t.Errorf("the API saw %d calls, last %v", calls.Load(), lastPath.Load())
 	}
+	// The chat's record names the model server it went to.
+	found := false
+	for _, r := range auditRows(t, f.data) {
+		found = found || strings.HasPrefix(r, "chat.completion|success|") && strings.Contains(r, `"upstream":"`+strings.TrimSuffix(llmURL(llm), "/")+`"`)
+	}
+	if !found {
+		t.Errorf("no chat.completion names the upstream %s:\n%s", llmURL(llm), strings.Join(auditRows(t, f.data), "\n"))
+	}
 	// The model calls "request" with no arguments: the operation's
 	// required path parameter is missing, so the API is not called.
 	status, body = s.chat(t, f.appSecret, "gpt", "Show one request please")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -121,7 +122,7 @@ func buildAgents(cfg *config.Config, log *slog.Logger, out *outbound) (map[strin
 			Tools: toolSpecs(cfg, a),
 			Name:  a.Name, Description: a.Description, Environment: env.Name, Region: env.Region,
 			RetentionDays: env.RetentionDays, Timeout: a.Timeout.D(), Agent: impl, Guard: g,
-			Upstream: a.Kind == config.AgentOpenAI,
+			Upstream: a.Kind == config.AgentOpenAI, UpstreamOrigin: upstreamOrigin(a),
 		}
 	}
 	return entries, nil
@@ -231,4 +232,13 @@ func tokenEndpoint(id *identityParts) http.Handler {
 		return nil
 	}
 	return id.local.TokenHandler()
+}
+
+// upstreamOrigin is the scheme://host[:port] of an agent's model server,
+// for its audit events; "" for agents without one.
+func upstreamOrigin(a config.Agent) string {
+	if a.Kind != config.AgentOpenAI {
+		return ""
+	}
+	return strings.TrimSuffix(originOf(a.Upstream.URL), "/")
 }

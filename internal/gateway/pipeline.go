@@ -39,6 +39,9 @@ type AgentEntry struct {
 	// Upstream marks an agent that calls an OpenAI-compatible model
 	// server; its calls are timed for the Observer.
 	Upstream bool
+	// UpstreamOrigin is the model server's scheme://host[:port], recorded
+	// in audit events ("" for agents without one).
+	UpstreamOrigin string
 	// Tools are the tools the agent may call, for callers whose roles
 	// grant them.
 	Tools []agent.ToolSpec
@@ -75,6 +78,10 @@ type Exchange struct {
 
 	// turn is the content guard's state for this exchange.
 	turn guard.Turn
+	// started is when the pipeline took the exchange; agentTime how long
+	// the agent took to answer (streaming included), for the record.
+	started   time.Time
+	agentTime time.Duration
 }
 
 // Result is what a completed exchange produced.
@@ -122,6 +129,9 @@ type Pipeline struct {
 // (observe.go) calls it.
 func (p *Pipeline) run(ctx context.Context, ex *Exchange, emit func(string) error) (*Result, error) {
 	res := &Result{ConversationID: ex.ConversationID}
+	if ex.started.IsZero() {
+		ex.started = time.Now()
+	}
 	var entry *AgentEntry
 	err := p.traced(ctx, stageDecide, func(ctx context.Context) (err error) {
 		entry, err = p.decide(ctx, ex)
@@ -144,7 +154,9 @@ func (p *Pipeline) run(ctx context.Context, ex *Exchange, emit func(string) erro
 			return res, err
 		}
 	}
+	agentStart := time.Now()
 	resp, err := p.answer(ctx, ex, entry, emit)
+	ex.agentTime = time.Since(agentStart)
 	if err != nil {
 		return p.refuse(ctx, ex, res, err)
 	}
@@ -490,6 +502,16 @@ func (p *Pipeline) record(ctx context.Context, ex *Exchange, entry *AgentEntry, 
 		if sum := ex.turn.Summary(); !sum.Empty() {
 			data["guard"] = sum.Data()
 		}
+	}
+	if !ex.started.IsZero() {
+		data["latency_ms"] = time.Since(ex.started).Milliseconds()
+		data["agent_ms"] = ex.agentTime.Milliseconds()
+	}
+	if entry.UpstreamOrigin != "" {
+		data["upstream"] = entry.UpstreamOrigin
+	}
+	if c := ex.Decision.Conditional; c != nil && len(c.Policies) > 0 {
+		data["policies"] = c.Policies
 	}
 	id, stored, err := p.Recorder.RecordWith(ctx, p.event(ctx, ex, audit.TypeChatCompletion, audit.OutcomeSuccess, data), rec)
 	if err != nil {

@@ -301,6 +301,22 @@ func TestConditionalAccess(t *testing.T) {
 	stepped := map[string]any{"azp": "spa-client", "groups": []string{"hr"}, "amr": []string{"pwd", "mfa"}, "acr": "urn:corp:mfa", "auth_time": time.Now().Unix()}
 	if resp, body := e.chat(t, auth(idp.token(t, "hana", stepped), ""), "slow"); resp.StatusCode != 200 {
 		t.Errorf("after step-up: %d %v", resp.StatusCode, body)
+	} else {
+		// The record names the policies that applied to the decision, and
+		// how long the request and the agent took.
+		ev, err := e.store.GetAuditEvent(context.Background(), resp.Header.Get("X-Palisade-Audit-Id"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var data map[string]any
+		if err := json.Unmarshal(ev.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		_, lat := data["latency_ms"].(float64)
+		_, ag := data["agent_ms"].(float64)
+		if !slices.Equal(toStrings(data["policies"]), []string{"hr-mfa", "off-network"}) || !lat || !ag {
+			t.Errorf("chat.completion data: %v", data)
+		}
 	}
 	stale := map[string]any{"azp": "spa-client", "groups": []string{"hr"}, "amr": []string{"mfa"}, "acr": "urn:corp:mfa", "auth_time": time.Now().Add(-2 * time.Hour).Unix()}
 	if resp, _ := e.chat(t, auth(idp.token(t, "hana", stale), ""), "slow"); resp.StatusCode != 401 {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -8,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/palisade-gw/palisade/internal/access/conditional"
+	"github.com/palisade-gw/palisade/internal/audit"
 	"github.com/palisade-gw/palisade/internal/guard"
+	"github.com/palisade-gw/palisade/internal/store"
 )
 
 // BenchmarkChatCompletion measures one non-streaming chat completion
@@ -92,4 +95,23 @@ func BenchmarkChatCompletionUser(b *testing.B) {
 			}
 		}
 	})
+}
+
+// nullRecorder records nothing: the baseline that shows what the record
+// stage (audit event and transcript, durable, group-committed) costs.
+type nullRecorder struct{}
+
+func (nullRecorder) Record(context.Context, audit.Event) (string, error) { return audit.NewID(), nil }
+func (nullRecorder) RecordWith(_ context.Context, _ audit.Event, rec store.Record) (string, store.Record, error) {
+	for i := range rec.Messages {
+		rec.Messages[i].Seq = int64(i + 1)
+	}
+	return audit.NewID(), rec, nil
+}
+
+// BenchmarkChatCompletionNoRecord is BenchmarkChatCompletion with a
+// recorder that writes nothing: not a configuration Palisade offers (it
+// never answers without its record), only the measure of the record stage.
+func BenchmarkChatCompletionNoRecord(b *testing.B) {
+	benchChat(b, newTestEnv(b, func(o *Options) { o.Recorder = nullRecorder{} }), "How many days of annual leave do I get?")
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Core gateway benchmark: the same load against the mock model server
 # directly, through a bare httputil.ReverseProxy, and through Palisade (with
-# an app secret; with allow_commit_before_fsync; and as a signed-in user of
-# the built-in identity provider with 20 conditional access policies), in
+# an app secret; with allow_commit_before_fsync; with a guard that allows
+# everything; and as a signed-in user of the built-in identity provider
+# with 20 conditional access policies), in
 # one run on one machine, interleaved round by round so machine noise falls
 # on all alike.
 #
@@ -82,7 +83,7 @@ roles:
     permissions: {agents: [bench]}
 $extra
 YAML
-  if [ -n "$extra" ]; then
+  if [ "$name" = auth ]; then
     printf '%s\n' "$secret" | BENCH_SECRET=$secret "$bin/palisade" users add benchuser --config "$bin/$name.yaml" >/dev/null
   fi
   BENCH_SECRET=$secret taskset -c 0 "$bin/palisade" serve --config "$bin/$name.yaml" --log-level warn >"$bin/$name.out" 2>"$bin/$name.err" &
@@ -98,6 +99,16 @@ palisade=$pal_url; palisade_pid=$pal_pid
 # per-request flush costs.
 start_palisade nofsync "  allow_commit_before_fsync: true"
 nofsync=$pal_url; nofsync_pid=$pal_pid
+# The same with a guard policy that allows every finding (UNSAFE), to show
+# what the content guard costs.
+start_palisade noguard "" "guard:
+  default_policy: open
+  policies:
+    - name: open
+      inbound: {pii: allow, phi: allow, secret: allow, injection: allow, custom: allow}
+      outbound: {pii: allow, phi: allow, secret: allow, output: allow, custom: allow}
+      content: audit"
+noguard=$pal_url; noguard_pid=$pal_pid
 # A signed-in user: an access token from the built-in identity provider
 # (verified, then cached), roles from the user, and 20 compiled conditional
 # access policies evaluated on every request.
@@ -122,9 +133,9 @@ load() { # name url concurrency round
     --model bench --header "Authorization: Bearer $cred" --json >"$out/$1-c$3-r$4.json"
 }
 # Warm up every path once.
-for t in direct proxy palisade nofsync auth; do
+for t in direct proxy palisade nofsync noguard auth; do
   cred=$secret
-  case $t in direct) u=$mock;; proxy) u=$proxy;; palisade) u=$palisade;; nofsync) u=$nofsync;; auth) u=$auth; cred=$user_token;; esac
+  case $t in direct) u=$mock;; proxy) u=$proxy;; palisade) u=$palisade;; nofsync) u=$nofsync;; noguard) u=$noguard;; auth) u=$auth; cred=$user_token;; esac
   taskset -c 1 "$bin/palisade-bench" load --url "$u" --concurrency 4 --duration 1s --model bench \
     --header "Authorization: Bearer $cred" --json >/dev/null
 done
@@ -134,11 +145,12 @@ for r in $(seq 1 "$rounds"); do
     load proxy "$proxy" "$c" "$r"
     load palisade "$palisade" "$c" "$r"
     load nofsync "$nofsync" "$c" "$r"
+    load noguard "$noguard" "$c" "$r"
     load auth "$auth" "$c" "$r"
   done
 done
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
-echo "{\"proxy_hwm_kb\": $(hwm $proxy_pid), \"palisade_hwm_kb\": $(hwm $palisade_pid), \"nofsync_hwm_kb\": $(hwm $nofsync_pid), \"auth_hwm_kb\": $(hwm $auth_pid)}" >"$out/rss.json"
+echo "{\"proxy_hwm_kb\": $(hwm $proxy_pid), \"palisade_hwm_kb\": $(hwm $palisade_pid), \"nofsync_hwm_kb\": $(hwm $nofsync_pid), \"noguard_hwm_kb\": $(hwm $noguard_pid), \"auth_hwm_kb\": $(hwm $auth_pid)}" >"$out/rss.json"
 
 python3 - "$out" "$rounds" "$sat" "$secs" <<'PY'
 import json, statistics, sys, os
@@ -147,7 +159,7 @@ def runs(name, c):
     return [json.load(open(os.path.join(out, f"{name}-c{c}-r{r}.json"))) for r in range(1, rounds + 1)]
 med = statistics.median
 rows = {}
-for name in ("direct", "proxy", "palisade", "nofsync", "auth"):
+for name in ("direct", "proxy", "palisade", "nofsync", "noguard", "auth"):
     one, satr = runs(name, 1), runs(name, sat)
     rows[name] = {
         "p50": med(x["latency_ms"]["p50"] for x in one) * 1000,
@@ -158,15 +170,16 @@ for name in ("direct", "proxy", "palisade", "nofsync", "auth"):
         "failed": sum(x["failed"] for x in one + satr),
     }
 rss = json.load(open(os.path.join(out, "rss.json")))
-d, p, g, n, a = rows["direct"], rows["proxy"], rows["palisade"], rows["nofsync"], rows["auth"]
+d, p, g, n, a, u = rows["direct"], rows["proxy"], rows["palisade"], rows["nofsync"], rows["auth"], rows["noguard"]
 print(f"| target | c=1 p50 µs | c=1 p99 µs | added p50 vs direct | added p99 vs direct | req/s c={sat} | p99 µs c={sat} | failed | peak RSS |")
 print("|---|---|---|---|---|---|---|---|---|")
-for name, r, rs in (("direct to mock", d, "-"), ("bare ReverseProxy", p, f"{rss['proxy_hwm_kb']/1024:.1f} MiB"), ("Palisade", g, f"{rss['palisade_hwm_kb']/1024:.1f} MiB"), ("Palisade, allow_commit_before_fsync (UNSAFE)", n, f"{rss['nofsync_hwm_kb']/1024:.1f} MiB"), ("Palisade, signed-in user + 20 access policies", a, f"{rss['auth_hwm_kb']/1024:.1f} MiB")):
+for name, r, rs in (("direct to mock", d, "-"), ("bare ReverseProxy", p, f"{rss['proxy_hwm_kb']/1024:.1f} MiB"), ("Palisade", g, f"{rss['palisade_hwm_kb']/1024:.1f} MiB"), ("Palisade, allow_commit_before_fsync (UNSAFE)", n, f"{rss['nofsync_hwm_kb']/1024:.1f} MiB"), ("Palisade, guard allows everything (UNSAFE)", u, f"{rss['noguard_hwm_kb']/1024:.1f} MiB"), ("Palisade, signed-in user + 20 access policies", a, f"{rss['auth_hwm_kb']/1024:.1f} MiB")):
     print(f"| {name} | {r['p50']:.0f} | {r['p99']:.0f} | {r['p50']-d['p50']:+.0f} | {r['p99']-d['p99']:+.0f} | {r['rps']:.0f} | {r['satp99']:.0f} | {r['failed']} | {rs} |")
 print()
 print(f"Palisade / proxy throughput at c={sat}: {g['rps']/p['rps']:.2f}x (target >= 0.8x)")
 print(f"Palisade p99 above the proxy at c=1: {g['p99']-p['p99']:+.0f} µs (target <= 150 µs)")
 print(f"Palisade with a user's token and 20 policies / proxy at c={sat}: {a['rps']/p['rps']:.2f}x (target >= 0.7x); / Palisade with an app secret: {a['rps']/g['rps']:.2f}x")
 print(f"Without the per-request fsync (UNSAFE): {n['rps']/p['rps']:.2f}x the proxy's throughput, p99 {n['p99']-p['p99']:+.0f} µs above it at c=1")
+print(f"What the content guard adds at c=1: p50 {g['p50']-u['p50']:+.0f} µs, p99 {g['p99']-u['p99']:+.0f} µs; throughput with it {g['rps']/u['rps']:.2f}x without it")
 print(f"Rounds: {rounds} of {sys.argv[4]} s per run; medians across rounds.")
 PY

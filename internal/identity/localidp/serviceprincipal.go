@@ -317,6 +317,9 @@ type tokenCall struct {
 	// client is the service principal ClientCredentials authenticated.
 	client     *spClient
 	subjectErr error
+	// tokenID and expiresAt are the issued access token's jti and expiry.
+	tokenID   string
+	expiresAt time.Time
 }
 
 // workload reports whether the call is one of the service principals'

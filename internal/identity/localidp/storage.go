@@ -307,10 +307,15 @@ func (s *storage) DeleteAuthRequest(_ context.Context, id string) error {
 // CreateAccessToken names an access token and sets its expiry; the token
 // itself is a JWT zitadel signs. Service principals' tokens last
 // ServiceTokenTTL.
-func (s *storage) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
+func (s *storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (string, time.Time, error) {
 	switch req.(type) {
 	case *spTokenRequest, op.TokenExchangeRequest:
-		return newID(), s.p.now().Add(s.p.spTTL()), nil
+		id, exp := newID(), s.p.now().Add(s.p.spTTL())
+		if call := tokenCallFrom(ctx); call != nil {
+			// The token's record names it (jti) and its expiry.
+			call.tokenID, call.expiresAt = id, exp
+		}
+		return id, exp, nil
 	}
 	return newID(), s.p.now().Add(s.p.accessTTL), nil
 }

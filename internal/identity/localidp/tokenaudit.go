@@ -68,14 +68,20 @@ func (p *Provider) recordToken(w http.ResponseWriter, r *http.Request, call *tok
 	}
 	ev := TokenEvent{Time: p.now().UTC(), Grant: call.grant, Success: buf.status == http.StatusOK, RemoteAddr: remoteHost(r)}
 	if ev.Success {
-		var resp struct {
-			AccessToken string `json:"access_token"`
-		}
-		_ = json.Unmarshal(buf.body.Bytes(), &resp)
-		claims := unverifiedClaims(resp.AccessToken)
-		ev.ClientID, ev.TokenID = claims.ClientID, claims.ID
-		if claims.Expiry > 0 {
-			ev.ExpiresAt = time.Unix(claims.Expiry, 0).UTC()
+		switch {
+		case call.tokenID != "" && call.client != nil:
+			// Client credentials: the storage saw everything.
+			ev.ClientID, ev.TokenID, ev.ExpiresAt = call.client.id, call.tokenID, call.expiresAt.UTC().Truncate(time.Second)
+		default:
+			var resp struct {
+				AccessToken string `json:"access_token"`
+			}
+			_ = json.Unmarshal(buf.body.Bytes(), &resp)
+			claims := unverifiedClaims(resp.AccessToken)
+			ev.ClientID, ev.TokenID = claims.ClientID, claims.ID
+			if claims.Expiry > 0 {
+				ev.ExpiresAt = time.Unix(claims.Expiry, 0).UTC()
+			}
 		}
 		if fs := call.subjectVerified; fs != nil {
 			ev.FederatedIssuer, ev.FederatedSubject = fs.issuer, fs.sub

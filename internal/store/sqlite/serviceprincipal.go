@@ -55,13 +55,15 @@ func (s *Store) CreateServicePrincipal(ctx context.Context, sp store.ServicePrin
 // GetServicePrincipal returns the service principal. Returns
 // store.ErrNotFound if absent.
 func (s *Store) GetServicePrincipal(ctx context.Context, name string) (store.ServicePrincipal, error) {
-	sp, err := scanServicePrincipal(s.read.QueryRowContext(ctx,
-		`SELECT `+spColumns+` FROM service_principals WHERE name = ?`, name))
+	sp, err := scanServicePrincipal(s.getServicePrincipal.QueryRowContext(ctx, name))
 	if err != nil {
 		return store.ServicePrincipal{}, fmt.Errorf("sqlite: get service principal %q: %w", name, mapErr(err))
 	}
 	return sp, nil
 }
+
+// getServicePrincipalSQL reads one service principal by name.
+const getServicePrincipalSQL = `SELECT ` + spColumns + ` FROM service_principals WHERE name = ?`
 
 // ListServicePrincipals returns every service principal, ordered by name.
 func (s *Store) ListServicePrincipals(ctx context.Context) ([]store.ServicePrincipal, error) {

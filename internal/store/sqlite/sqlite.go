@@ -33,7 +33,11 @@ type Store struct {
 	read *sql.DB
 	// stmts are the write path's statements, prepared on write.
 	stmts writeStmts
-	now   func() time.Time
+	// getServicePrincipal is prepared on read: every token request of a
+	// service principal looks it up, and preparing the query each time
+	// cost more than running it.
+	getServicePrincipal *sql.Stmt
+	now                 func() time.Time
 	// ckpt is the background checkpointer's own connection; stopCkpt ends
 	// it and ckptDone closes when it has.
 	ckpt     *sql.DB
@@ -154,6 +158,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("sqlite: open %s: prepare statements: %w", path, err)
 	}
+	getSP, err := s.read.PrepareContext(ctx, getServicePrincipalSQL)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite: open %s: prepare statements: %w", path, err)
+	}
+	s.getServicePrincipal = getSP
 	return s, nil
 }
 
@@ -246,6 +256,9 @@ func (s *Store) Close() error {
 		s.stopCkpt = nil
 	}
 	errs := []error{s.closeWriteStmts()}
+	if s.getServicePrincipal != nil {
+		errs = append(errs, s.getServicePrincipal.Close())
+	}
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.Close())
 	}

@@ -568,7 +568,9 @@ func (a *Agent) Screen(ctx context.Context, text string) (Verdict, error) {
 // finding, before any policy: sensitive data always, injection for users'
 // and third-party text. It is what `palisade guard scan` prints.
 func (e *Engine) Detect(src Source, text string) []detect.Finding {
-	var fs []detect.Finding
+	// Room for the findings of ordinary text, so that the detectors append
+	// without growing the slice step by step.
+	fs := make([]detect.Finding, 0, 32)
 	for _, d := range e.p.Sensitive {
 		fs = d.Detect(fs, text)
 	}

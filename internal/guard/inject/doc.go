@@ -55,11 +55,30 @@
 // below the usual 0.5 threshold: "override code 7731", "disable the
 // content filter") support each other and are reported at 0.55.
 //
+// # The scoring layer
+//
+// Phrase tables do not generalise to attacks worded unlike any they list.
+// On top of them, a scoring layer (score.go) reads a sentence as word
+// classes (lexicon.go: verbs that dismiss, nouns naming the agent's rules
+// or safety layer, words addressing the agent, role-play framing,
+// requests to reveal, the conversation, claims of authority, ... in the
+// languages above and Arabic, Hindi and Korean) and weighs, with a linear
+// model, which classes occur, in which order and how close, how the
+// sentence opens and what shape it has, and its other words. The weights
+// are learned from labelled training text by scripts/injecttrain (never
+// from the held-out halves) and committed as model_gen.go; go generate
+// remakes them. The main pass looks only for rare trigger words, so a
+// sentence is read a second time only when it holds one. A sentence the
+// model flags is reported as instruction_override, jailbreak or
+// prompt_extraction, by its classes, at confidence 0.5 or more.
+//
 // Sanitize removes hiding characters; Neutralize replaces found
 // instructions with a visible marker, for content passed on to a model.
 //
 // The detector is heuristic. It catches the phrasings its tables know and
-// close variants; a paraphrase it has not seen, or an injected task that
-// reads like the document around it, gets through. See the package tests
-// for measured recall and false-positive rates.
+// close variants, and the scorer much of what combines the same ideas in
+// other words; an attack that reads like a plain request, or an injected
+// task that reads like the document around it, gets through. See the
+// package tests for measured recall and false-positive rates (TestTeamSet,
+// TestFreshHeldout, TestBIPIA).
 package inject

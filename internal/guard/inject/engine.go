@@ -221,6 +221,36 @@ func (e *engine) buildFilters() {
 	}
 }
 
+// wordFilter merges the first pre-filters the main pass applies to every
+// ASCII word of two bytes or more: may it be an anchor (of each mode), may
+// it be a trigger of the scoring layer (lexicon.go)? Keyed by the word's
+// first three bytes (anchorKey, for prefixes) and by those and its length
+// (lengthKey, for whole words), the bits of the three filters lie side by
+// side, so that a word costs two cache lines, not six. It answers what
+// mayAnchorLen of each filter would.
+type wordFilter struct {
+	tri [1 << 15 / 64][4]uint64 // anchorKey: Prompt anchors, Content anchors, triggers
+	len [1 << 15 / 64][4]uint64 // lengthKey: the same
+}
+
+// Indexes of the filters in a wordFilter.
+const (
+	wfPrompt = iota
+	wfContent
+	wfTrigger
+)
+
+var theWordFilter = buildWordFilter(theEngine, theLexicon)
+
+func buildWordFilter(e *engine, l *lexicon) *wordFilter {
+	wf := new(wordFilter)
+	for i := range wf.tri {
+		wf.tri[i] = [4]uint64{e.asciiP.prefTri[i], e.asciiC.prefTri[i], l.triggers.prefTri[i]}
+		wf.len[i] = [4]uint64{e.asciiP.lenKey[i], e.asciiC.lenKey[i], l.triggers.lenKey[i]}
+	}
+	return wf
+}
+
 // wordHash hashes a lower-case word into 16 bits (FNV-1a, folded).
 func wordHash(w []byte) uint32 {
 	h := uint32(2166136261)

@@ -54,6 +54,7 @@ func (d *Detector) Detect(dst []detect.Finding, text string) []detect.Finding {
 	st.text = text
 	st.out = dst
 	base := len(dst)
+	st.base = base
 	st.scan()
 	fs := finish(st.out[base:])
 	corroborate(fs)

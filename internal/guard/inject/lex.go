@@ -10,9 +10,14 @@ const (
 	cHex                // hexadecimal digit
 	cSpace              // ASCII white space
 	cSent               // may end a sentence or a table cell: . ! ? | newline tab
+	cUnit               // ends a sentence for the scoring layer: . ! ? ; | newline
 )
 
 var class [256]uint8
+
+// notable marks the ASCII bytes outside words that the main pass acts on:
+// sentence breaks and '<'.
+var notable [256]bool
 
 func init() {
 	for c := 0; c < 256; c++ {
@@ -36,6 +41,11 @@ func init() {
 		case '.', '!', '?', '|', '\n', '\t':
 			k |= cSent
 		}
+		switch c {
+		case '.', '!', '?', ';', '\n', '|':
+			k |= cUnit
+		}
+		notable[c] = k&(cUnit|cSent) != 0 || c == '<'
 		class[c] = k
 	}
 }

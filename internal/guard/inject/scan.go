@@ -30,6 +30,7 @@ type scanState struct {
 	content     bool
 	text        string
 	out         []detect.Finding
+	base        int // out[:base] belongs to the caller
 	depth       int
 	flags       uint8
 	b64Until    int // base64 candidates before this offset were examined
@@ -39,6 +40,8 @@ type scanState struct {
 	ind         indirectState
 	lw          [64]byte
 	w           window
+	unit        unitState       // the current sentence, for the scoring layer
+	rec         *[]TrainingUnit // when set, scored sentences are recorded here instead
 }
 
 // scan runs the main pass over st.text and the follow-up passes its
@@ -48,17 +51,28 @@ func (st *scanState) scan() {
 	n := len(text)
 	st.lastWord = -1
 	st.filter = &st.e.asciiP
+	mode := wfPrompt
 	if st.content {
 		st.filter = &st.e.asciiC
+		mode = wfContent
 	}
 	if st.content {
 		st.ind.begin()
 	}
+	st.unit = unitState{start: -1}
+	wf := theWordFilter
 	i := 0
 	for i < n {
 		c := text[i]
 		if c < 0x80 {
 			if class[c]&cWord == 0 {
+				if !notable[c] { // a space, a comma ...: the common case
+					i++
+					continue
+				}
+				if class[c]&cUnit != 0 && st.unit.start >= 0 && (c != '.' || i+1 >= n || class[text[i+1]]&cWord == 0 || gluedSentence(text, i)) {
+					st.unitEnd()
+				}
 				if st.content && class[c]&cSent != 0 {
 					st.onByte(i, c)
 				} else if c == '<' {
@@ -68,7 +82,9 @@ func (st *scanState) scan() {
 				continue
 			}
 			j := i + 1
+			wc := class[c]
 			for j < n && class[text[j]]&cWord != 0 {
+				wc |= class[text[j]]
 				j++
 			}
 			if j < n && text[j] >= 0x80 {
@@ -85,16 +101,36 @@ func (st *scanState) scan() {
 			if st.content {
 				st.ind.word(st, i, j)
 			}
+			if st.unit.start < 0 {
+				st.unit.start = i
+			} else if j-st.unit.start > maxUnitBytes {
+				st.unitWord(i, j)
+			}
 			st.lastWord = j
-			if j-i >= 3 {
-				if j-i >= 12 && i >= st.b64Until {
-					st.encoded(i, j)
+			if j-i >= 2 {
+				// The first pre-filters (wordFilter), inlined: may the
+				// word be an anchor, may it be a trigger?
+				var k uint32
+				if j-i >= 3 {
+					if j-i >= 12 && i >= st.b64Until {
+						st.encoded(i, j)
+					}
+					k = anchorKey(lowerTab[text[i]], lowerTab[text[i+1]], lowerTab[text[i+2]])
+				} else {
+					k = anchorKey(lowerTab[text[i]], lowerTab[text[i+1]], 0)
 				}
-				if st.filter.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], lowerTab[text[i+2]]) {
+				l := lengthKey(k, j-i)
+				t, u := &wf.tri[k>>6], &wf.len[l>>6]
+				kb, lb := k&63, l&63
+				leet := wc&(cLetter|cDigit) == cLetter|cDigit && class[c]&cLetter != 0 // "ign0re"
+				if (t[wfTrigger]>>kb|u[wfTrigger]>>lb)&1 != 0 || leet {
+					if j-i <= len(st.lw) {
+						st.unitCore(i, j, leet)
+					}
+				}
+				if (t[mode]>>kb|u[mode]>>lb)&1 != 0 {
 					st.fastWord(i, j)
 				}
-			} else if j-i == 2 && st.filter.mayAnchor(lowerTab[text[i]], lowerTab[text[i+1]], 0) {
-				st.fastWord(i, j)
 			}
 			i = j
 			continue
@@ -114,6 +150,16 @@ func (st *scanState) scan() {
 			continue
 		case hkCJK:
 			st.flags |= fCJK
+			if c >= 0xEA && c <= 0xED {
+				// Hangul: Korean separates its words with spaces, so the
+				// scoring layer can read them.
+				_, e, _, _ := nextWord(text, i, n)
+				if e > i {
+					st.hangulWord(i, e)
+					i = e
+					continue
+				}
+			}
 		case hkIndic:
 			st.flags |= fIndic
 			_, e, _, _ := nextWord(text, i, n)
@@ -132,13 +178,19 @@ func (st *scanState) scan() {
 		case hkTag:
 			i = st.tags(i)
 			continue
+		case hkOther:
+			if l == 3 && text[i] == 0xE2 && text[i+1] == 0x80 && text[i+2] == 0xA2 {
+				st.unitBreak() // a bullet
+			}
 		case hkBreak:
+			st.unitBreak()
 			if st.content {
 				st.onByte(i, '.')
 			}
 		}
 		i += l
 	}
+	st.unitBreak()
 	if st.flags&(fCJK|fIndic) != 0 {
 		st.scanCJK()
 	}
@@ -151,18 +203,11 @@ func (st *scanState) scan() {
 }
 
 // fastWord checks the ASCII word text[s:e], at least 2 bytes long, whose
-// first bytes passed the anchor pre-filter.
+// first bytes and length passed the anchor pre-filter (mayAnchorLen).
 func (st *scanState) fastWord(s, e int) {
 	t := st.text
 	l := e - s
 	if l > len(st.lw) {
-		return
-	}
-	c := byte(0)
-	if l > 2 {
-		c = lowerTab[t[s+2]]
-	}
-	if !st.filter.mayAnchorLen(lowerTab[t[s]], lowerTab[t[s+1]], c, l) {
 		return
 	}
 	for k := s; k < e; k++ {
@@ -179,6 +224,7 @@ func (st *scanState) slowWord(s, e int) {
 	if st.content {
 		st.ind.word(st, s, e)
 	}
+	st.unitWord(s, e)
 	st.lastWord = e
 	t := st.text
 	var ascii, cyrGreek bool
@@ -207,6 +253,11 @@ func (st *scanState) slowWord(s, e int) {
 		return
 	}
 	lw := lowerAppend(st.lw[:0], t, s, e)
+	if len(lw) >= 2 && len(lw) <= len(st.lw) {
+		if ent, ok := theLexicon.lookup(lw); ok && ent.trig {
+			st.unit.trig = true
+		}
+	}
 	if len(lw) < 2 || len(lw) > len(st.lw) || !st.e.all.mayAnchor(lw[0], lw[1], third(lw)) || !st.e.all.mayBeAnchor(lw) {
 		return
 	}
@@ -273,6 +324,7 @@ func (st *scanState) nested(sub string, content bool) []detect.Finding {
 	ns.content = content
 	ns.text = sub
 	ns.depth = st.depth + 1
+	ns.rec = st.rec
 	ns.scan()
 	return ns.out
 }

@@ -94,7 +94,7 @@ func (w *window) scanForward() {
 		w.fend = true
 		return
 	}
-	s, e, brk, ok := nextWord(w.text, w.fpos, w.limitF)
+	s, e, brk, ok := asciiWord(w.text, w.fpos, w.limitF)
 	if !ok {
 		w.fend = true
 		return

@@ -1,6 +1,9 @@
 package secrets
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
 // The keyword pre-filter. Every rule names the literal keywords that must
 // occur in text before its check can match ("ghp_", "AKIA", "-----BEGIN",
@@ -122,6 +125,29 @@ type matcher struct {
 	// byAnchor[b] lists indexes into kws of the keywords anchored on b.
 	byAnchor [256][]uint8
 	kws      []keyword
+	// near[b] holds, for the anchor byte b, the bytes the keywords
+	// anchored on b accept before it (near[b][0]) and after it
+	// (near[b][1]), a bit per byte; a keyword of one byte sets them all.
+	// An anchor byte whose neighbours no keyword accepts is passed over
+	// without a call.
+	near [256][2][4]uint64
+}
+
+// nearOK reports whether some keyword anchored on the byte at p accepts
+// its neighbours.
+func (m *matcher) nearOK(t string, p int) bool {
+	nb := &m.near[t[p]]
+	if p > 0 {
+		if c := t[p-1]; nb[0][c>>6]&(1<<(c&63)) != 0 {
+			return true
+		}
+	}
+	if p+1 < len(t) {
+		if c := t[p+1]; nb[1][c>>6]&(1<<(c&63)) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // newMatcher builds a matcher for the keywords whose handler is wanted.
@@ -164,6 +190,25 @@ func newMatcher(want func(handler) bool) *matcher {
 		for _, b := range variants(k, k.anchor) {
 			m.anchor[b] = 1
 			m.byAnchor[b] = append(m.byAnchor[b], idx)
+			nb := &m.near[b]
+			switch k.near {
+			case 0:
+				for side := range nb {
+					for w := range nb[side] {
+						nb[side][w] = ^uint64(0)
+					}
+				}
+			default:
+				side := 0
+				if k.near > 0 {
+					side = 1
+				}
+				for _, c := range []byte{k.nearByte, upperASCII(k.nearByte)} {
+					if c == k.nearByte || k.fold {
+						nb[side][c>>6] |= 1 << (c & 63)
+					}
+				}
+			}
 		}
 	}
 	return m
@@ -240,17 +285,20 @@ func (m *matcher) scan(s *state) {
 	n := len(t)
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		if a[t[i]]|a[t[i+1]]|a[t[i+2]]|a[t[i+3]]|a[t[i+4]]|a[t[i+5]]|a[t[i+6]]|a[t[i+7]] == 0 {
-			continue
-		}
-		for j := i; j < i+8; j++ {
-			if a[t[j]] != 0 {
-				m.at(s, j)
+		// A bit per anchor byte (the table holds 0 or 1): no branch per
+		// byte, whose outcome the processor could not predict.
+		w := t[i : i+8]
+		bits8 := uint(a[w[0]]) | uint(a[w[1]])<<1 | uint(a[w[2]])<<2 | uint(a[w[3]])<<3 |
+			uint(a[w[4]])<<4 | uint(a[w[5]])<<5 | uint(a[w[6]])<<6 | uint(a[w[7]])<<7
+		for bits8 != 0 {
+			if p := i + bits.TrailingZeros(bits8); m.nearOK(t, p) {
+				m.at(s, p)
 			}
+			bits8 &= bits8 - 1
 		}
 	}
 	for ; i < n; i++ {
-		if a[t[i]] != 0 {
+		if a[t[i]] != 0 && m.nearOK(t, i) {
 			m.at(s, i)
 		}
 	}
@@ -284,6 +332,15 @@ func (m *matcher) at(s *state, p int) {
 		}
 		s.hit(k.h, st)
 	}
+}
+
+// upperASCII returns the upper-case form of an ASCII letter, other bytes
+// unchanged.
+func upperASCII(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
 }
 
 // equalFoldASCII reports whether s equals the lower-case ASCII lit, ignoring

@@ -208,22 +208,30 @@ func (w *secretWebhook) Send(ctx context.Context, events []export.Event) error {
 	return h.Send(ctx, events)
 }
 
-// otlpHeaders returns the headers of an OTLP sink: those without
-// references, and those with ${env:NAME}, resolved now, in static; those
-// with ${secret:NAME} in dynamic, which reads the secrets at each delivery
-// (through the cache, so a rotated token is used within a minute) and
-// fails the delivery, to be retried, while the store is sealed or a
-// secret missing: a request is never sent without its credential.
+// otlpHeaders returns the headers of an OTLP sink (see referencedHeaders);
+// secrets are read for the purpose "audit-export:NAME".
 func otlpHeaders(path string, o config.AuditOTLP, secrets *secretCache) (static http.Header, dynamic func(context.Context) (http.Header, error), err error) {
+	return referencedHeaders(path+".headers", o.Headers, secrets, "audit-export:"+o.Name)
+}
+
+// referencedHeaders splits configured header values (config.ParseHeaderValue
+// syntax) into those without references or with ${env:NAME}, resolved now,
+// in static; and those with ${secret:NAME} in dynamic, which reads the
+// secrets at each call (through the cache, so a rotated token is used
+// within a minute) and fails the call while the store is sealed or a
+// secret missing: a request is never sent without its credential. path
+// names the headers in errors.
+func referencedHeaders(path string, headers map[string]string, secrets *secretCache, purpose string) (static http.Header, dynamic func(context.Context) (http.Header, error), err error) {
 	type template struct {
 		name  string
 		parts []config.HeaderPart
 	}
 	var templates []template
-	for _, name := range slices.Sorted(maps.Keys(o.Headers)) {
-		parts, err := config.ParseHeaderValue(o.Headers[name])
+	for _, name := range slices.Sorted(maps.Keys(headers)) {
+		at := path + "." + name
+		parts, err := config.ParseHeaderValue(headers[name])
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s.headers.%s: %w", path, name, err)
+			return nil, nil, fmt.Errorf("%s: %w", at, err)
 		}
 		deferred := false
 		for j, part := range parts {
@@ -232,13 +240,13 @@ func otlpHeaders(path string, o config.AuditOTLP, secrets *secretCache) (static 
 			case config.SchemeEnv:
 				v, ok := os.LookupEnv(part.Name)
 				if !ok {
-					return nil, nil, fmt.Errorf("%s.headers.%s: environment variable %s is not set", path, name, part.Name)
+					return nil, nil, fmt.Errorf("%s: environment variable %s is not set", at, part.Name)
 				}
 				parts[j] = config.HeaderPart{Text: v}
 			case config.SchemeSecret:
 				deferred = true
 			default:
-				return nil, nil, fmt.Errorf("%s.headers.%s: unknown reference scheme %q", path, name, part.Scheme)
+				return nil, nil, fmt.Errorf("%s: unknown reference scheme %q", at, part.Scheme)
 			}
 		}
 		if deferred {
@@ -247,7 +255,7 @@ func otlpHeaders(path string, o config.AuditOTLP, secrets *secretCache) (static 
 		}
 		v, err := headerValue(parts, nil)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s.headers.%s: %w", path, name, err)
+			return nil, nil, fmt.Errorf("%s: %w", at, err)
 		}
 		if static == nil {
 			static = http.Header{}
@@ -257,7 +265,6 @@ func otlpHeaders(path string, o config.AuditOTLP, secrets *secretCache) (static 
 	if len(templates) == 0 {
 		return static, nil, nil
 	}
-	purpose := "audit-export:" + o.Name
 	dynamic = func(ctx context.Context) (http.Header, error) {
 		h := http.Header{}
 		for _, t := range templates {

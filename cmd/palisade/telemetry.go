@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"os"
-	"slices"
 
 	"github.com/palisade-gw/palisade/internal/config"
 	"github.com/palisade-gw/palisade/internal/telemetry"
@@ -53,66 +50,17 @@ func startTelemetry(cfg *config.Config, out *outbound, log *slog.Logger) (*telem
 	return t, stop, nil
 }
 
-// traceHeaders returns the headers of the trace export: those without
-// references and those with ${env:NAME}, resolved now, in static; those
-// with ${secret:NAME} in dynamic, which reads the secrets at each export
-// (through the cache, so a rotated token is used within a minute) and
-// fails the export while the store is sealed or a secret missing: a
-// request is never sent without its credential. The syntax is
-// audit.export.otlp's (config.ParseHeaderValue).
+// traceHeaders returns the headers of the trace export (see
+// referencedHeaders; the syntax is audit.export.otlp's), static ones as the
+// map the exporter takes.
 func traceHeaders(headers map[string]string, secrets *secretCache) (static map[string]string, dynamic func(context.Context) (http.Header, error), err error) {
-	type template struct {
-		name  string
-		parts []config.HeaderPart
+	h, dynamic, err := referencedHeaders(tracesPath+".headers", headers, secrets, "telemetry:traces")
+	if err != nil {
+		return nil, nil, err
 	}
-	var templates []template
-	static = map[string]string{}
-	for _, name := range slices.Sorted(maps.Keys(headers)) {
-		path := tracesPath + ".headers." + name
-		parts, err := config.ParseHeaderValue(headers[name])
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
-		}
-		deferred := false
-		for j, part := range parts {
-			switch part.Scheme {
-			case "":
-			case config.SchemeEnv:
-				v, ok := os.LookupEnv(part.Name)
-				if !ok {
-					return nil, nil, fmt.Errorf("%s: environment variable %s is not set", path, part.Name)
-				}
-				parts[j] = config.HeaderPart{Text: v}
-			case config.SchemeSecret:
-				deferred = true
-			default:
-				return nil, nil, fmt.Errorf("%s: unknown reference scheme %q", path, part.Scheme)
-			}
-		}
-		if deferred {
-			templates = append(templates, template{name, parts})
-			continue
-		}
-		v, err := headerValue(parts, nil)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", path, err)
-		}
-		static[name] = v
-	}
-	if len(templates) == 0 {
-		return static, nil, nil
-	}
-	const purpose = "telemetry:traces"
-	dynamic = func(ctx context.Context) (http.Header, error) {
-		h := http.Header{}
-		for _, t := range templates {
-			v, err := headerValue(t.parts, func(name string) (string, error) { return secrets.get(ctx, name, purpose) })
-			if err != nil {
-				return nil, fmt.Errorf("header %s: %w", t.name, err)
-			}
-			h.Set(t.name, v)
-		}
-		return h, nil
+	static = make(map[string]string, len(h))
+	for name := range h {
+		static[name] = h.Get(name)
 	}
 	return static, dynamic, nil
 }

@@ -145,6 +145,7 @@ func TestLoadRefusals(t *testing.T) {
 		{"relative server", []byte(strings.Replace(string(spec), "https://hr.example.com/api/{version}", "/api/{version}", 1)), "getLeaveBalance", "", "absolute"},
 		{"server override with a query", spec, "getLeaveBalance", "https://hr.example.com/api?x=1", "no query"},
 		{"external reference", []byte(strings.Replace(string(spec), `"#/components/schemas/LeaveRequest"`, `"https://evil.example/schema.json"`, 1)), "requestLeave", "", "cannot be read"},
+		{"file reference", []byte(strings.Replace(string(spec), `"#/components/schemas/LeaveRequest"`, `"other.yaml#/components/schemas/LeaveRequest"`, 1)), "requestLeave", "", "cannot be read"},
 		{"not OpenAPI", []byte(`{"swagger":"2.0","info":{"title":"x","version":"1"},"paths":{}}`), "x", "", ""},
 		{"not a document", []byte("{"), "x", "", "cannot be read"},
 	} {

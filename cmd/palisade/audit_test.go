@@ -5,10 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,25 +249,7 @@ func TestAuditVerifyRolledBack(t *testing.T) {
 // (config.changed, server.started, server.stopped: 3 events).
 func TestServeSignsFinalCheckpoint(t *testing.T) {
 	f := newAuditFixture(t)
-	cfg, err := config.Load(f.cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	ready := make(chan string, 1)
-	go func() {
-		done <- serve(ctx, cfg, ln, slog.New(slog.NewTextHandler(io.Discard, nil)), func(a string) { ready <- a })
-	}()
-	<-ready
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("serve: %v", err)
-	}
+	serveBriefly(t, f.cfgPath)
 	code, out, errOut := runCLI(t, "audit", "verify", "-c", f.cfgPath)
 	if code != 0 || !strings.HasPrefix(out, "OK: 3 events (3 signed, 0 not yet signed)") {
 		t.Fatalf("verify after serve: %d %q %q", code, out, errOut)

@@ -452,8 +452,8 @@ func (c *Client) newTransport(cr *compiledRule) *http.Transport {
 		ResponseHeaderTimeout:  c.opts.ResponseHeaderTimeout,
 		ExpectContinueTimeout:  time.Second,
 		ForceAttemptHTTP2:      true,
-		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    16,
+		MaxIdleConns:           512,
+		MaxIdleConnsPerHost:    128, // a gateway keeps many calls open to one model server; fewer means a new connection per call under load
 		IdleConnTimeout:        90 * time.Second,
 		MaxResponseHeaderBytes: 1 << 20,
 	}

@@ -15,6 +15,10 @@
 # Env:   OUT=dir  SAT_CONC=32 (saturation concurrency)
 #        PALISADE_BENCH_DATA=dir (Palisade's data directory; default a temp
 #        directory on disk; a tmpfs path shows the cost without fsync)
+#        BENCH_POSTGRES=1 adds a target with the PostgreSQL store: a
+#        throwaway cluster (scripts/pg-test-cluster.sh) pinned to CPU 1, so
+#        the record's database work leaves Palisade's core (it then shares
+#        CPU 1 with the load generator and the mock)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -25,7 +29,13 @@ mkdir -p "$out"
 bin=$(mktemp -d /tmp/palisade-bench.XXXXXX)
 data=${PALISADE_BENCH_DATA:-$bin/data}
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$bin"; }
+pg=${BENCH_POSTGRES:-}
+pgdir=/tmp/palisade-bench-pg.$$
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  if [ -n "$pg" ]; then scripts/pg-test-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true; fi
+  rm -rf "$bin"
+}
 trap cleanup EXIT
 
 go build -o "$bin/palisade" ./cmd/palisade
@@ -59,7 +69,7 @@ server:
   addr: 127.0.0.1:$port
 data_dir: $data/$name
 store:
-  driver: sqlite
+  driver: ${driver:-sqlite}
 $store
 environments:
   - name: bench
@@ -124,6 +134,17 @@ access:
   policies:
 $policies"
 auth=$pal_url; auth_pid=$pal_pid
+targets="direct proxy palisade nofsync noguard auth"
+pg_pid=""
+if [ -n "$pg" ]; then
+  # The same default configuration with the PostgreSQL store; the server
+  # (every process of the cluster inherits the affinity) runs on CPU 1.
+  dsn=$(taskset -c 1 scripts/pg-test-cluster.sh start "$pgdir")
+  dsn=${dsn#*=} # the script prints NAME=DSN
+  driver=postgres start_palisade postgres "  dsn: $dsn"
+  postgres=$pal_url; pg_pid=$pal_pid
+  targets="$targets postgres"
+fi
 user_token=$(printf '%s\n' "$secret" | "$bin/palisade-bench" login --issuer "$auth/idp" --client bench-cli --user benchuser)
 
 load() { # name url concurrency round
@@ -133,33 +154,30 @@ load() { # name url concurrency round
     --model bench --header "Authorization: Bearer $cred" --json >"$out/$1-c$3-r$4.json"
 }
 # Warm up every path once.
-for t in direct proxy palisade nofsync noguard auth; do
+url_of() { case $1 in direct) echo "$mock";; proxy) echo "$proxy";; palisade) echo "$palisade";; nofsync) echo "$nofsync";; noguard) echo "$noguard";; auth) echo "$auth";; postgres) echo "$postgres";; esac; }
+for t in $targets; do
   cred=$secret
-  case $t in direct) u=$mock;; proxy) u=$proxy;; palisade) u=$palisade;; nofsync) u=$nofsync;; noguard) u=$noguard;; auth) u=$auth; cred=$user_token;; esac
+  [ "$t" = auth ] && cred=$user_token
+  u=$(url_of "$t")
   taskset -c 1 "$bin/palisade-bench" load --url "$u" --concurrency 4 --duration 1s --model bench \
     --header "Authorization: Bearer $cred" --json >/dev/null
 done
 for r in $(seq 1 "$rounds"); do
   for c in 1 "$sat"; do
-    load direct "$mock" "$c" "$r"
-    load proxy "$proxy" "$c" "$r"
-    load palisade "$palisade" "$c" "$r"
-    load nofsync "$nofsync" "$c" "$r"
-    load noguard "$noguard" "$c" "$r"
-    load auth "$auth" "$c" "$r"
+    for t in $targets; do load "$t" "$(url_of "$t")" "$c" "$r"; done
   done
 done
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
-echo "{\"proxy_hwm_kb\": $(hwm $proxy_pid), \"palisade_hwm_kb\": $(hwm $palisade_pid), \"nofsync_hwm_kb\": $(hwm $nofsync_pid), \"noguard_hwm_kb\": $(hwm $noguard_pid), \"auth_hwm_kb\": $(hwm $auth_pid)}" >"$out/rss.json"
+echo "{\"proxy_hwm_kb\": $(hwm $proxy_pid), \"palisade_hwm_kb\": $(hwm $palisade_pid), \"nofsync_hwm_kb\": $(hwm $nofsync_pid), \"noguard_hwm_kb\": $(hwm $noguard_pid), \"auth_hwm_kb\": $(hwm $auth_pid), \"postgres_hwm_kb\": $([ -n "$pg_pid" ] && hwm "$pg_pid" || echo 0)}" >"$out/rss.json"
 
-python3 - "$out" "$rounds" "$sat" "$secs" <<'PY'
+python3 - "$out" "$rounds" "$sat" "$secs" "$targets" <<'PY'
 import json, statistics, sys, os
 out, rounds, sat = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def runs(name, c):
     return [json.load(open(os.path.join(out, f"{name}-c{c}-r{r}.json"))) for r in range(1, rounds + 1)]
 med = statistics.median
 rows = {}
-for name in ("direct", "proxy", "palisade", "nofsync", "noguard", "auth"):
+for name in sys.argv[5].split():
     one, satr = runs(name, 1), runs(name, sat)
     rows[name] = {
         "p50": med(x["latency_ms"]["p50"] for x in one) * 1000,
@@ -173,7 +191,7 @@ rss = json.load(open(os.path.join(out, "rss.json")))
 d, p, g, n, a, u = rows["direct"], rows["proxy"], rows["palisade"], rows["nofsync"], rows["auth"], rows["noguard"]
 print(f"| target | c=1 p50 µs | c=1 p99 µs | added p50 vs direct | added p99 vs direct | req/s c={sat} | p99 µs c={sat} | failed | peak RSS |")
 print("|---|---|---|---|---|---|---|---|---|")
-for name, r, rs in (("direct to mock", d, "-"), ("bare ReverseProxy", p, f"{rss['proxy_hwm_kb']/1024:.1f} MiB"), ("Palisade", g, f"{rss['palisade_hwm_kb']/1024:.1f} MiB"), ("Palisade, allow_commit_before_fsync (UNSAFE)", n, f"{rss['nofsync_hwm_kb']/1024:.1f} MiB"), ("Palisade, guard allows everything (UNSAFE)", u, f"{rss['noguard_hwm_kb']/1024:.1f} MiB"), ("Palisade, signed-in user + 20 access policies", a, f"{rss['auth_hwm_kb']/1024:.1f} MiB")):
+for name, r, rs in (("direct to mock", d, "-"), ("bare ReverseProxy", p, f"{rss['proxy_hwm_kb']/1024:.1f} MiB"), ("Palisade", g, f"{rss['palisade_hwm_kb']/1024:.1f} MiB"), ("Palisade, allow_commit_before_fsync (UNSAFE)", n, f"{rss['nofsync_hwm_kb']/1024:.1f} MiB"), ("Palisade, guard allows everything (UNSAFE)", u, f"{rss['noguard_hwm_kb']/1024:.1f} MiB"), ("Palisade, signed-in user + 20 access policies", a, f"{rss['auth_hwm_kb']/1024:.1f} MiB")) + ((("Palisade, PostgreSQL store (server on CPU 1)", rows["postgres"], f"{rss['postgres_hwm_kb']/1024:.1f} MiB"),) if "postgres" in rows else ()):
     print(f"| {name} | {r['p50']:.0f} | {r['p99']:.0f} | {r['p50']-d['p50']:+.0f} | {r['p99']-d['p99']:+.0f} | {r['rps']:.0f} | {r['satp99']:.0f} | {r['failed']} | {rs} |")
 print()
 print(f"Palisade / proxy throughput at c={sat}: {g['rps']/p['rps']:.2f}x (target >= 0.8x)")
@@ -181,5 +199,7 @@ print(f"Palisade p99 above the proxy at c=1: {g['p99']-p['p99']:+.0f} µs (targe
 print(f"Palisade with a user's token and 20 policies / proxy at c={sat}: {a['rps']/p['rps']:.2f}x (target >= 0.7x); / Palisade with an app secret: {a['rps']/g['rps']:.2f}x")
 print(f"Without the per-request fsync (UNSAFE): {n['rps']/p['rps']:.2f}x the proxy's throughput, p99 {n['p99']-p['p99']:+.0f} µs above it at c=1")
 print(f"What the content guard adds at c=1: p50 {g['p50']-u['p50']:+.0f} µs, p99 {g['p99']-u['p99']:+.0f} µs; throughput with it {g['rps']/u['rps']:.2f}x without it")
+if "postgres" in rows:
+    print(f"With the PostgreSQL store (its server off Palisade's core): {rows['postgres']['rps']/p['rps']:.2f}x the proxy's throughput; {rows['postgres']['rps']/g['rps']:.2f}x Palisade with SQLite")
 print(f"Rounds: {rounds} of {sys.argv[4]} s per run; medians across rounds.")
 PY

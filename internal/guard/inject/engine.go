@@ -2,6 +2,7 @@ package inject
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -19,6 +20,17 @@ type engine struct {
 	opens   [1 << 15 / 64]uint64     // anchorKey of sentence openings (Content mode)
 	conj    setID                    // set id of "conj"
 	ids     map[string]setID         // named set ids, for checks
+
+	// byKey indexes the anchors by the anchorKey of their first bytes,
+	// for the scan: byKey[k] is 1 + the index in lists of the entries
+	// whose key has anchorKey k (several keys may share it), or 0.
+	byKey [1 << 15]uint16
+	lists [][]anchorEntry
+
+	// exhaustive turns the pre-filters off: every word is looked up as
+	// an anchor and a trigger, and anchors are found by their exact first
+	// bytes. Only tests set it, to check that the filters lose nothing.
+	exhaustive bool
 }
 
 // anchorFilter holds the pre-filters of a set of anchors. ASCII words are
@@ -28,14 +40,24 @@ type anchorFilter struct {
 	bitmap  [1 << 15 / 64]uint64 // anchorKey of every anchor
 	prefTri [1 << 15 / 64]uint64 // anchorKey of every prefix anchor
 	pref4   [1 << 16 / 64]uint64 // wordHash of the first four bytes of prefix anchors of four bytes or more
-	lenKey  [1 << 15 / 64]uint64 // lengthKey of every whole-word anchor
 	exact   [1 << 16 / 64]uint64 // wordHash of every whole-word anchor
 	short   bool                 // some prefix anchor is shorter than four bytes
+	keys    []filterKey          // what was added, for the wordFilter
+}
+
+// filterKey is the anchorKey, length and last byte of a word added to
+// an anchorFilter, and whether it is a prefix.
+type filterKey struct {
+	k      uint32
+	n      int
+	last   byte // the last byte of the word
+	prefix bool
 }
 
 func (f *anchorFilter) add(w string, prefix bool) {
 	k := anchorKey(w[0], w[1], third(w))
 	f.bitmap[k>>6] |= 1 << (k & 63)
+	f.keys = append(f.keys, filterKey{k: k, n: len(w), last: w[len(w)-1], prefix: prefix})
 	if prefix {
 		f.prefTri[k>>6] |= 1 << (k & 63)
 		if len(w) >= 4 {
@@ -47,21 +69,8 @@ func (f *anchorFilter) add(w string, prefix bool) {
 	} else {
 		h := wordHash([]byte(w))
 		f.exact[h>>6] |= 1 << (h & 63)
-		l := lengthKey(k, len(w))
-		f.lenKey[l>>6] |= 1 << (l & 63)
 	}
 }
-
-// lengthKey mixes a word's length into its anchorKey: many common words
-// share their first three letters with some anchor, far fewer their
-// length too.
-func lengthKey(k uint32, n int) uint32 {
-	return (k ^ lengthMix[n&15]) & (1<<15 - 1)
-}
-
-// lengthMix spreads word lengths over the 15 key bits.
-var lengthMix = [16]uint32{0x0000, 0x5a3c, 0x2d91, 0x71e6, 0x1b4f, 0x66d2, 0x3f08, 0x4ca7,
-	0x0e5b, 0x53f4, 0x2879, 0x7b1e, 0x16c3, 0x6d6a, 0x3ab5, 0x4710}
 
 // anchorEntry lists the patterns anchored on one word (or word prefix).
 type anchorEntry struct {
@@ -168,7 +177,41 @@ func build() (*engine, error) {
 		}
 	}
 	e.buildFilters()
+	e.buildIndex()
 	return e, nil
+}
+
+// buildIndex fills byKey and lists from anchors. The entries of each key
+// keep their order; keys that share an anchorKey are listed in sorted
+// order.
+func (e *engine) buildIndex() {
+	keys := make([]string, 0, len(e.anchors))
+	for key := range e.anchors {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		k := anchorKey(key[0], key[1], third(key))
+		if e.byKey[k] == 0 {
+			if len(e.lists) == 1<<16-1 {
+				panic("inject: too many anchor keys")
+			}
+			e.lists = append(e.lists, nil)
+			e.byKey[k] = uint16(len(e.lists))
+		}
+		li := e.byKey[k] - 1
+		e.lists[li] = append(e.lists[li], e.anchors[key]...)
+	}
+}
+
+// anchorsOf returns the anchor entries that may match the lower-case word
+// lw (two bytes or more): those whose first bytes have its anchorKey.
+func (e *engine) anchorsOf(lw []byte) []anchorEntry {
+	i := e.byKey[anchorKey(lw[0], lw[1], third(lw))]
+	if i == 0 {
+		return nil
+	}
+	return e.lists[i-1]
 }
 
 func (e *engine) addAnchor(w string, prefix bool, pat int32, rot13 bool) error {
@@ -222,43 +265,96 @@ func (e *engine) buildFilters() {
 }
 
 // wordFilter merges the first pre-filters the main pass applies to every
-// ASCII word of two bytes or more: may it be an anchor (of each mode), may
-// it be a trigger of the scoring layer (lexicon.go)? Keyed by the word's
-// first three bytes (anchorKey, for prefixes) and by those and its length
-// (lengthKey, for whole words), the bits of the three filters lie side by
-// side, so that a word costs two cache lines, not six. It answers what
-// mayAnchorLen of each filter would.
+// ASCII word of two bytes or more: may it be an anchor (of the mode), may
+// it be a trigger of the scoring layer (lexicon.go)? A word selects one
+// entry, half a cache line, by its first three bytes (wfIndex of its
+// anchorKey); there the bits of the two filters lie side by side: a bit
+// for the first three bytes (for prefixes), and one for the first three
+// bytes, the length and the last byte (for whole words, wfLenBit). Each
+// mode has a table of its own (16 KB), so that a scan keeps no more than
+// that in the cache.
 type wordFilter struct {
-	tri [1 << 15 / 64][4]uint64 // anchorKey: Prompt anchors, Content anchors, triggers
-	len [1 << 15 / 64][4]uint64 // lengthKey: the same
+	ent [2][1 << 15 / 64]wfEntry // by wfPrompt, wfContent
 }
 
-// Indexes of the filters in a wordFilter.
+// wfIndex returns the entry of a wordFilter for anchorKey k; k&63 is its
+// bit there. Each entry holds 64 keys (one for each value of k&63), and
+// the keys of words that start alike (the same two letters) are spread
+// over many entries.
+func wfIndex(k uint32) uint32 { return k>>6 ^ uint32(wfSpread[k&63]) }
+
+// wfSpread scatters the keys of one entry of the anchorKey space.
+var wfSpread = func() (t [64]uint16) {
+	for i := range t {
+		t[i] = uint16(uint32(i)*0x9E3779B1>>23) & (1<<9 - 1)
+	}
+	return t
+}()
+
+// wfLenBit returns the bit in its entry of a whole word of n bytes with
+// anchorKey k and last byte last (upper or lower case alike).
+func wfLenBit(k uint32, n int, last byte) uint32 {
+	return (k ^ uint32(wfMix[n&15]) ^ uint32(wfMix[16+last&31])) & 63
+}
+
+// wfMix spreads word lengths and last bytes over six bits.
+var wfMix = func() (t [48]uint8) {
+	for i := range t {
+		t[i] = uint8(uint32(i+1) * 0x2545F491 >> 26)
+	}
+	return t
+}()
+
+// wfEntry is one entry of a wordFilter: the anchorKey bits of the
+// mode's anchors and of the triggers, then their whole-word bits.
+type wfEntry [4]uint64
+
+// The modes of a wordFilter, and the indexes of the filters in a wfEntry.
 const (
-	wfPrompt = iota
-	wfContent
-	wfTrigger
+	wfPrompt  = 0
+	wfContent = 1
+
+	wfAnchor    = 0 // anchorKey bits of the anchors
+	wfAnchorLen = 1 // whole-word bits of the anchors
+	wfTrigger   = 2 // anchorKey bits of the triggers
+	wfTrigLen   = 3 // whole-word bits of the triggers
 )
 
 var theWordFilter = buildWordFilter(theEngine, theLexicon)
 
 func buildWordFilter(e *engine, l *lexicon) *wordFilter {
 	wf := new(wordFilter)
-	for i := range wf.tri {
-		wf.tri[i] = [4]uint64{e.asciiP.prefTri[i], e.asciiC.prefTri[i], l.triggers.prefTri[i]}
-		wf.len[i] = [4]uint64{e.asciiP.lenKey[i], e.asciiC.lenKey[i], l.triggers.lenKey[i]}
+	add := func(tab *[1 << 15 / 64]wfEntry, f *anchorFilter, tri, whole int) {
+		for _, fk := range f.keys {
+			ent := &tab[wfIndex(fk.k)]
+			if fk.prefix {
+				ent[tri] |= 1 << (fk.k & 63)
+			} else {
+				ent[whole] |= 1 << wfLenBit(fk.k, fk.n, fk.last)
+			}
+		}
+	}
+	for mode, f := range []*anchorFilter{wfPrompt: &e.asciiP, wfContent: &e.asciiC} {
+		add(&wf.ent[mode], f, wfAnchor, wfAnchorLen)
+		add(&wf.ent[mode], &l.triggers, wfTrigger, wfTrigLen)
 	}
 	return wf
 }
 
-// wordHash hashes a lower-case word into 16 bits (FNV-1a, folded).
+// wordHash hashes a lower-case word into 16 bits: its bytes read as
+// little-endian 64-bit numbers (packed, the first eight and the last
+// eight of a longer word), mixed with its length (packedHash).
 func wordHash(w []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range w {
-		h ^= uint32(c)
-		h *= 16777619
+	if len(w) <= 8 {
+		return packedHash(pack8(string(w)), len(w))
 	}
-	return (h ^ h>>16) & 0xFFFF
+	return packedHash(pack8(string(w[:8]))^bits.RotateLeft64(pack8(string(w[len(w)-8:])), 29), len(w))
+}
+
+// packedHash is wordHash of the word of n bytes packed in x.
+func packedHash(x uint64, n int) uint32 {
+	x ^= uint64(n) * 0x9E3779B97F4A7C15
+	return uint32((x * 0xD6E8FEB86659FD93) >> 48)
 }
 
 // mayBeAnchor is the second pre-filter, on the whole lower-case word: is
@@ -278,6 +374,22 @@ func (f *anchorFilter) mayBeAnchor(lw []byte) bool {
 	return f.exact[h>>6]&(1<<(h&63)) != 0
 }
 
+// mayBePacked is mayBeAnchor for a word of at most eight bytes, also
+// packed in x (pack8).
+func (f *anchorFilter) mayBePacked(lw []byte, x uint64) bool {
+	k := anchorKey(lw[0], lw[1], third(lw))
+	if f.prefTri[k>>6]&(1<<(k&63)) != 0 {
+		if f.short || len(lw) < 4 {
+			return true
+		}
+		if h := packedHash(x&0xFFFFFFFF, 4); f.pref4[h>>6]&(1<<(h&63)) != 0 {
+			return true
+		}
+	}
+	h := packedHash(x, len(lw))
+	return f.exact[h>>6]&(1<<(h&63)) != 0
+}
+
 // mayOpen is the pre-filter for sentence openings: a, b, c are the first
 // three lower-case bytes of a word (the last byte repeated for a
 // two-byte word).
@@ -291,13 +403,4 @@ func (e *engine) mayOpen(a, b, c byte) bool {
 func (f *anchorFilter) mayAnchor(a, b, c byte) bool {
 	k := anchorKey(a, b, c)
 	return f.bitmap[k>>6]&(1<<(k&63)) != 0
-}
-
-// mayAnchorLen is the cheap pre-filter for an ASCII word of n bytes (c is
-// 0 for a two-byte word): can it start a prefix anchor, or be a
-// whole-word anchor of its length?
-func (f *anchorFilter) mayAnchorLen(a, b, c byte, n int) bool {
-	k := anchorKey(a, b, c)
-	l := lengthKey(k, n)
-	return f.prefTri[k>>6]&(1<<(k&63)) != 0 || f.lenKey[l>>6]&(1<<(l&63)) != 0
 }

@@ -220,17 +220,18 @@ type checkKind uint8
 
 // pattern is one compiled phrase pattern.
 type pattern struct {
-	typ    string
-	conf   float64
-	steps  []step
-	anchor int
-	check  checkKind
-	spec   string
+	typ      string
+	conf     float64
+	steps    []step
+	anchor   int
+	check    checkKind
+	spec     string
+	indirect bool // typ is TypeIndirectInstruction: Content mode only
 }
 
 // compile parses a pattern in the notation above.
 func (v *vocabulary) compile(typ string, conf float64, spec string, check checkKind) (*pattern, error) {
-	p := &pattern{typ: typ, conf: conf, check: check, spec: spec, anchor: -1}
+	p := &pattern{typ: typ, conf: conf, check: check, spec: spec, anchor: -1, indirect: typ == TypeIndirectInstruction}
 	fill, ok := v.named["fill"]
 	if !ok {
 		return nil, fmt.Errorf("pattern %q: no filler set", spec)

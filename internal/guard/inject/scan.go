@@ -2,6 +2,7 @@ package inject
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 
 	"github.com/palisade-gw/palisade/internal/guard/detect"
@@ -60,7 +61,11 @@ func (st *scanState) scan() {
 		st.ind.begin()
 	}
 	st.unit = unitState{start: -1}
-	wf := theWordFilter
+	wf := &theWordFilter.ent[mode]
+	force := uint64(0) // 1: every word passes the first pre-filters
+	if st.e.exhaustive {
+		force = 1
+	}
 	i := 0
 	for i < n {
 		c := text[i]
@@ -110,26 +115,32 @@ func (st *scanState) scan() {
 			if j-i >= 2 {
 				// The first pre-filters (wordFilter), inlined: may the
 				// word be an anchor, may it be a trigger?
+				// anchorKey keeps five bits of each byte, which upper and
+				// lower case share: no need to lower the word first.
 				var k uint32
 				if j-i >= 3 {
 					if j-i >= 12 && i >= st.b64Until {
 						st.encoded(i, j)
 					}
-					k = anchorKey(lowerTab[text[i]], lowerTab[text[i+1]], lowerTab[text[i+2]])
+					k = anchorKey(c, text[i+1], text[i+2])
 				} else {
-					k = anchorKey(lowerTab[text[i]], lowerTab[text[i+1]], 0)
+					k = anchorKey(c, text[i+1], 0)
 				}
-				l := lengthKey(k, j-i)
-				t, u := &wf.tri[k>>6], &wf.len[l>>6]
-				kb, lb := k&63, l&63
-				leet := wc&(cLetter|cDigit) == cLetter|cDigit && class[c]&cLetter != 0 // "ign0re"
-				if (t[wfTrigger]>>kb|u[wfTrigger]>>lb)&1 != 0 || leet {
-					if j-i <= len(st.lw) {
-						st.unitCore(i, j, leet)
+				t := &wf[wfIndex(k)]
+				kb, lb := k&63, wfLenBit(k, j-i, text[j-1])
+				// A letter first and a digit later: "ign0re" (cDigit is
+				// cLetter<<1). Computed without a branch, and one test
+				// for the common case, a word that passes no filter.
+				leet := uint64(class[c]&cLetter) << 1 & uint64(wc) & cDigit
+				trig := (t[wfTrigger]>>kb|t[wfTrigLen]>>lb)&1 | leet | force
+				anch := (t[wfAnchor]>>kb|t[wfAnchorLen]>>lb)&1 | force
+				if trig|anch != 0 {
+					if trig != 0 && j-i <= len(st.lw) {
+						st.unitCore(i, j, leet != 0)
 					}
-				}
-				if (t[mode]>>kb|u[mode]>>lb)&1 != 0 {
-					st.fastWord(i, j)
+					if anch != 0 {
+						st.fastWord(i, j)
+					}
 				}
 			}
 			i = j
@@ -203,18 +214,31 @@ func (st *scanState) scan() {
 }
 
 // fastWord checks the ASCII word text[s:e], at least 2 bytes long, whose
-// first bytes and length passed the anchor pre-filter (mayAnchorLen).
+// first bytes, length and last byte passed the anchor pre-filter
+// (wordFilter).
 func (st *scanState) fastWord(s, e int) {
 	t := st.text
 	l := e - s
 	if l > len(st.lw) {
 		return
 	}
-	for k := s; k < e; k++ {
-		st.lw[k-s] = lowerTab[t[k]]
-	}
-	if !st.filter.mayBeAnchor(st.lw[:l]) {
-		return
+	if l <= 8 && s+8 <= len(t) {
+		// The usual word: lower-cased and hashed eight bytes at a time.
+		x := lower8(load8(t, s))
+		binary.LittleEndian.PutUint64(st.lw[:8], x)
+		if l < 8 {
+			x &= 1<<(8*l) - 1
+		}
+		if !st.filter.mayBePacked(st.lw[:l], x) && !st.e.exhaustive {
+			return
+		}
+	} else {
+		for k := s; k < e; k++ {
+			st.lw[k-s] = lowerTab[t[k]]
+		}
+		if !st.filter.mayBeAnchor(st.lw[:l]) && !st.e.exhaustive {
+			return
+		}
 	}
 	st.anchor(s, e, st.lw[:l])
 }
@@ -258,7 +282,10 @@ func (st *scanState) slowWord(s, e int) {
 			st.unit.trig = true
 		}
 	}
-	if len(lw) < 2 || len(lw) > len(st.lw) || !st.e.all.mayAnchor(lw[0], lw[1], third(lw)) || !st.e.all.mayBeAnchor(lw) {
+	if len(lw) < 2 || len(lw) > len(st.lw) {
+		return
+	}
+	if !st.e.exhaustive && (!st.e.all.mayAnchor(lw[0], lw[1], third(lw)) || !st.e.all.mayBeAnchor(lw)) {
 		return
 	}
 	st.anchor(s, e, lw)
@@ -267,7 +294,12 @@ func (st *scanState) slowWord(s, e int) {
 // anchor checks the patterns anchored on the word text[s:e], whose
 // lower-case form is lw.
 func (st *scanState) anchor(s, e int, lw []byte) {
-	ents := st.e.anchors[string(lw[:min(3, len(lw))])]
+	// The entries of words that start like lw; the checks below keep
+	// those that match it.
+	ents := st.e.anchorsOf(lw)
+	if st.e.exhaustive {
+		ents = st.e.anchors[string(lw[:min(3, len(lw))])]
+	}
 	ready := false
 	for i := range ents {
 		ent := &ents[i]
@@ -284,7 +316,7 @@ func (st *scanState) anchor(s, e int, lw []byte) {
 		}
 		for _, pi := range ent.pats {
 			p := st.e.pats[pi]
-			if p.typ == TypeIndirectInstruction && !st.content {
+			if p.indirect && !st.content {
 				continue
 			}
 			if !ready {

@@ -44,9 +44,9 @@ func TestTriggerTable(t *testing.T) {
 			if want {
 				triggers++
 				k := anchorKey(lw[0], lw[1], third(lw))
-				l := lengthKey(k, len(lw))
+				l := wfLenBit(k, len(lw), lw[len(lw)-1])
 				wf := theWordFilter
-				if (wf.tri[k>>6][wfTrigger]>>(k&63)|wf.len[l>>6][wfTrigger]>>(l&63))&1 == 0 {
+				if e := &wf.ent[wfPrompt][wfIndex(k)]; (e[wfTrigger]>>(k&63)|e[wfTrigLen]>>l)&1 == 0 {
 					t.Errorf("%q: a trigger the pre-filter drops", w)
 				}
 			}

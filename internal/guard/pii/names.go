@@ -71,20 +71,18 @@ xavier xin xiaoming yan yannick yasmin yasmine yerlan yiannis yosef youssef yuki
 yusuf yves zainab zanele zeynep zhang zofia zoe zoë Émile Åsa Øystein Ömer
 `
 
-// The given names have a filter and a table of their own, consulted only
-// for words that start with a capital, so that they add nothing to the
-// cost of the lower-case words of prose.
-var (
-	givenBits [1 << 16 / 64]uint64
-	givenTab  *wordTable[bool]
-)
+// The given names have a filter (nameBits[h>>6][1], next to the filter
+// of the triggers) and a table of their own, consulted only for words
+// that start with a capital, so that they add nothing to the cost of the
+// lower-case words of prose.
+var givenTab *wordTable[bool]
 
 func init() {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(givenNames) {
 		m[w] = true
 		h := triggerHash(w)
-		givenBits[h>>6] |= 1 << (h & 63)
+		nameBits[h>>6][1] |= 1 << (h & 63)
 	}
 	givenTab = newWordTable(m)
 }
@@ -92,7 +90,7 @@ func init() {
 // maybeGiven reports whether the word w may be a given name.
 func maybeGiven(w string) bool {
 	h := triggerHash(w)
-	return givenBits[h>>6]&(1<<(h&63)) != 0
+	return nameBits[h>>6][1]&(1<<(h&63)) != 0
 }
 
 // isGiven reports whether the word w is a given name of the list.

@@ -111,10 +111,11 @@ func (s *scanner) run() {
 			// capital, else zero.
 			capital := uint64(k & (cUpper | cHigh))
 			capital = -((capital | -capital) >> 63)
-			tb := triggerBits[h>>6]
+			nb := &nameBits[h>>6]
+			tb := nb[0]
 			trig := tb&bit != 0
 			switch {
-			case (tb|givenBits[h>>6]&capital)&bit != 0 || l == 1 && text[i] == 'I':
+			case (tb|nb[1]&capital)&bit != 0 || l == 1 && text[i] == 'I':
 				i = s.word(i, j, trig)
 			case j >= n:
 				i = j

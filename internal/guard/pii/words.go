@@ -39,13 +39,17 @@ type trigger struct {
 var (
 	// labels are words that, followed by a colon, introduce a name
 	// ("Directed By:", "Attn:"). They are looked up only before a colon.
-	labels      = map[string]bool{}
-	labelBits   [64]uint64
-	labelTable  *wordTable[bool]
-	triggers    = map[string]*trigger{}
-	triggerTab  *wordTable[*trigger]
-	triggerBits [1 << 16 / 64]uint64
+	labels     = map[string]bool{}
+	labelBits  [64]uint64
+	labelTable *wordTable[bool]
+	triggers   = map[string]*trigger{}
+	triggerTab *wordTable[*trigger]
 )
+
+// nameBits holds, side by side so that a word costs one cache line, the
+// bit filters of the triggers (nameBits[h>>6][0]) and of the given names
+// (nameBits[h>>6][1]), by triggerHash.
+var nameBits [1 << 16 / 64][2]uint64
 
 // maybeTrigger reports whether the word w (1 to maxTrigger bytes) may be a
 // trigger. It hashes the first, middle and last bytes and the length, with
@@ -53,7 +57,7 @@ var (
 // tests one bit of the filter; false positives are settled by the table.
 func maybeTrigger(w string) bool {
 	h := triggerHash(w)
-	return triggerBits[h>>6]&(1<<(h&63)) != 0
+	return nameBits[h>>6][0]&(1<<(h&63)) != 0
 }
 
 func triggerHash(w string) uint32 {
@@ -81,7 +85,7 @@ func addTrigger(w string, role uint16) *trigger {
 		t = &trigger{}
 		triggers[w] = t
 		h := triggerHash(w)
-		triggerBits[h>>6] |= 1 << (h & 63)
+		nameBits[h>>6][0] |= 1 << (h & 63)
 	}
 	t.roles |= role
 	return t

@@ -17,6 +17,10 @@
 //   - benign prose: the e-mails of internal/guard/detect/testdata and the
 //     sentences of Presidio's synthetic set (/work/shared/data, not used
 //     by any injection measure);
+//   - benign technical prose, in both modes: the paragraphs of the
+//     Markdown documentation of modules Palisade is built with, read from
+//     the module cache at the versions go.sum pins (moddocs.go), counted
+//     with the hard benign texts when the threshold is chosen;
 //   - BIPIA's training attacks with an even index within their category
 //     (the odd ones are the held-out half of the BIPIA test), as Content
 //     mode attacks; BIPIA's clean contexts are not used, so the test's
@@ -370,6 +374,17 @@ func load(root, bipia, presidio string) ([]sample, error) {
 		add(p, false, inject.Content, "prose")
 	}
 
+	// Technical prose, in both modes: the documentation of modules
+	// Palisade is built with.
+	docs, err := moduleDocs(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range docs {
+		add(p, false, inject.Prompt, "moddocs")
+		add(p, false, inject.Content, "moddocs")
+	}
+
 	if presidio != "" {
 		data, err := os.ReadFile(presidio)
 		if err != nil {
@@ -694,7 +709,7 @@ func chooseThreshold(samples []sample, scores []float64, rate float64) float64 {
 
 // hardBenign reports whether s is a hard benign text (see chooseThreshold).
 func hardBenign(s sample) bool {
-	return !s.attack && s.mode == inject.Prompt && s.source != "presidio" && s.source != "prose"
+	return !s.attack && s.mode == inject.Prompt && s.source != "presidio" && s.source != "prose" && s.source != "moddocs"
 }
 
 // rates are recall and false positives at a threshold.

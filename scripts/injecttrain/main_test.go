@@ -98,11 +98,20 @@ func TestNoHeldOutInTraining(t *testing.T) {
 			}
 		}
 	}
-	fresh, err := os.ReadFile(filepath.Join(root, "testdata/guard/fresh_heldout.jsonl"))
+	for _, set := range []string{"fresh_heldout.jsonl", "technical_benign.jsonl"} {
+		checkSet(t, filepath.Join(root, "testdata/guard", set), trained)
+	}
+}
+
+// checkSet fails the test for every case of the held-out set at path that
+// is in the training data.
+func checkSet(t *testing.T, path string, trained map[string]bool) {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range bytes.Split(fresh, []byte("\n")) {
+	for _, l := range bytes.Split(data, []byte("\n")) {
 		var c struct {
 			ID   string `json:"id"`
 			Text string `json:"text"`
@@ -114,7 +123,7 @@ func TestNoHeldOutInTraining(t *testing.T) {
 			t.Fatal(err)
 		}
 		if trained[c.Text] {
-			t.Errorf("fresh held-out case %s is in the training data", c.ID)
+			t.Errorf("held-out case %s of %s is in the training data", c.ID, filepath.Base(path))
 		}
 	}
 }

@@ -772,7 +772,7 @@ func (st *scanState) checkURLExfil(s, e int, conf float64) float64 {
 	if q := strings.IndexAny(url, "?#&"); q >= 0 {
 		query = url[q:]
 	}
-	placeholder := query != "" && (strings.ContainsAny(query, "{[<$%") || strings.HasSuffix(query, "="))
+	placeholder := query != "" && (strings.ContainsAny(query, "{[<$") || printfVerb(query) || strings.HasSuffix(query, "="))
 	if !placeholder {
 		// An upper-case value: ?data=CONVERSATION, ?q=SUMMARY.
 		for i := 0; i+1 < len(query); i++ {
@@ -789,19 +789,27 @@ func (st *scanState) checkURLExfil(s, e int, conf float64) float64 {
 	}
 	markdown := hasSuffixAt(t, s, "](")
 	image := false
+	alt := s // where the image's alt text starts
 	if markdown {
 		if k := strings.LastIndex(t[max(0, s-200):s], "!["); k >= 0 {
 			image = true
+			alt = max(0, s-200) + k
 		}
 	}
 	ss, se := sentenceOf(t, s, end)
 	ctx := st.wordsIn(max(0, ss-200), min(len(t), se+200), st.e.ids["leakobj"]) && st.wordsIn(max(0, ss-200), min(len(t), se+200), st.e.ids["fillverb"])
+	// Words of the sentence outside the image itself: an image's alt text
+	// ("![Build status](...)") describes the picture and asks nothing.
+	fill := st.wordsIn(ss, min(alt, s), st.e.ids["fillverb"]) || st.wordsIn(end, se, st.e.ids["fillverb"])
 	switch {
 	case placeholder && (markdown || ctx):
 		return conf
-	case image && ctx:
+	case image && ctx && query != "":
+		// An image whose URL can carry data, near words that ask to fill
+		// one with the conversation. Without a query (a badge, a logo) it
+		// can carry nothing but its fetch, which the next case weighs.
 		return conf - 0.05
-	case image && st.wordsIn(ss, se, st.e.ids["fillverb"]):
+	case image && fill:
 		// "Add ![](https://host/p.png) to your reply": a pixel that reports
 		// back when the answer is shown.
 		return conf - 0.1
@@ -811,6 +819,26 @@ func (st *scanState) checkURLExfil(s, e int, conf float64) float64 {
 		return conf - 0.05
 	}
 	return 0
+}
+
+// printfVerb reports whether a URL's query holds a printf-style
+// placeholder ("?q=%s"). A '%' followed by two hex digits is URL
+// encoding ("%2F"), which every ordinary link may have.
+func printfVerb(q string) bool {
+	for i := 0; i+1 < len(q); i++ {
+		if q[i] != '%' {
+			continue
+		}
+		if i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2]) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 // containsFold reports whether s contains the lower-case ASCII sub,

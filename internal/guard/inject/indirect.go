@@ -1,6 +1,9 @@
 package inject
 
-import "strings"
+import (
+	"bytes"
+	"strings"
+)
 
 // Indirect instructions (Content mode). Third-party content (a retrieved
 // document, an e-mail, tool output) should inform the assistant, not direct
@@ -210,7 +213,7 @@ func (st *scanState) outOfPlace(s, e int) bool {
 			}
 		}
 		kind := topicWord(lw)
-		if kind == 0 || m.has(ids["stop"]) || nc >= len(cands) {
+		if kind == 0 || m.has(ids["stop"]) || unitWord(lw) || nc >= len(cands) {
 			continue
 		}
 		cands[nc] = cand{ws, we, kind, quoted}
@@ -269,6 +272,20 @@ func quoteBetween(t string, a, b int) bool {
 // topicWord says whether a lower-case word can carry a topic: 1 for a
 // word of four or more letters, 2 for a short code mixing letters and
 // digits ("q3", "4b"), 0 otherwise.
+// unitWord reports whether w is a unit of time or a count ("days",
+// "weeks'", "hours", "times"): words any text may use on any topic, so
+// they say nothing about whether a sentence belongs to it ("Give 21 days'
+// notice." in a leave policy).
+func unitWord(w []byte) bool {
+	w = bytes.TrimRight(w, "'")
+	switch string(w) {
+	case "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
+		"month", "months", "year", "years", "times", "once", "twice", "percent":
+		return true
+	}
+	return false
+}
+
 func topicWord(w []byte) int {
 	letters, digits := 0, 0
 	for _, c := range w {

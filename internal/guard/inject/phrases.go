@@ -448,9 +448,10 @@ var wordSets = map[string]string{
 	"wh": `what who whom whose which when where why how can could would will do does
 		did is are should shall may might what's who's how's`,
 
-	// Openings of a task handed to an assistant.
+	// Openings of a task handed to an assistant. Not "give": documents
+	// tell their own readers to give notice, give feedback, give way.
 	"taskverb": `write compose draft generate create develop explain describe summarize
-		summarise translate outline define compare calculate solve provide give list
+		summarise translate outline define compare calculate solve provide list
 		tell name recommend suggest break elaborate illustrate analyze analyse discuss
 		replace substitute convert scramble misspell jumble rearrange anagram
 		rewrite paraphrase encode`,

@@ -51,7 +51,9 @@ func init() {
 		"finance", "payroll", "legal", "marketing", "engineering", "security", "procurement",
 		"accounting", "accounts", "compliance", "facilities", "management", "operations",
 		"recruiting", "recruitment", "benefits", "treasury", "audit", "helpdesk", "reception",
-		"purchasing", "logistics", "personnel", "leadership", "staff", "hr's",
+		"purchasing", "logistics", "personnel", "leadership", "staff", "hr's", "success",
+		// what an organisation runs or is
+		"programme", "program", "scheme", "robotics",
 	} {
 		nonNames[w] = true
 		h := triggerHash(w) & 4095
@@ -360,6 +362,7 @@ func nameWord(text string, p int) (end int, initial bool) {
 		return q + 1, true
 	}
 	lowerSeen := false
+	upperRun := 1 // capitals at the start of the word
 	for q < len(text) && q-p < 40 {
 		c := text[q]
 		if c < utf8.RuneSelf {
@@ -367,6 +370,8 @@ func nameWord(text string, p int) (end int, initial bool) {
 			case isAlpha(c):
 				if !isUpper(c) {
 					lowerSeen = true
+				} else if !lowerSeen && upperRun == q-p {
+					upperRun++
 				}
 				q++
 				continue
@@ -391,6 +396,9 @@ func nameWord(text string, p int) (end int, initial bool) {
 	}
 	if q < len(text) && isDigit(text[q]) {
 		return p, false
+	}
+	if upperRun >= 2 && q-p == upperRun+1 && text[q-1] == 's' {
+		return p, false // an acronym's plural: APIs, IDs, URLs
 	}
 	if !lowerSeen {
 		// All capitals: an acronym or a shouted word, not a name, unless
@@ -422,7 +430,8 @@ func isOrgSuffix(w string) bool {
 	switch w {
 	case "Inc", "LLC", "Ltd", "Corp", "Corporation", "GmbH", "PLC", "Plc", "Co", "Company", "Group",
 		"Technologies", "Solutions", "Partners", "Holdings", "Bank", "University", "Foundation",
-		"Association", "Services", "Systems", "Labs", "AG", "SA", "BV", "NV", "AB", "Oy", "AS":
+		"Association", "Services", "Systems", "Labs", "AG", "SA", "BV", "NV", "AB", "Oy", "AS",
+		"Programme", "Program", "Scheme", "Robotics":
 		return true
 	}
 	return false

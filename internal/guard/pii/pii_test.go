@@ -406,6 +406,11 @@ func TestPerson(t *testing.T) {
 		{"label space colon", "Salarié : Fatima Chen\n", one(TypePerson, "Fatima Chen")},
 		{"department", "Finance asked me to check the payments", nil},
 		{"month abbreviations", "Totals for Jan Feb Mar are attached", nil},
+		{"acronym plural", "Two client APIs, one pipeline.", nil},
+		{"programme", "The Employee Assistance Programme gives free advice.", nil},
+		{"department after a role", "Sales and Customer Success: see the wiki", nil},
+		{"company", "Employee Northwind Robotics owns the site", nil},
+		{"capitals inside a name", "Contact Dr. DeShawn McDonald today", one(TypePerson, "DeShawn McDonald")},
 	})
 }
 

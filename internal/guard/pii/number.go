@@ -67,6 +67,12 @@ func (c *cluster) parse(text string, i int) {
 			if q >= n || text[q] != ')' {
 				c.paren[k] = false
 				if k > 0 {
+					// "extension 4357 (0117 496 0357)": the parenthesis
+					// opens another number; this one ends before it.
+					c.ng--
+					c.nd -= q - p
+					c.end = c.ge[k-1]
+					c.sep[k] = 0
 					break
 				}
 				// "(4111 1111 1111 1111)", "(10.1.2.3)": a parenthesis

@@ -114,6 +114,7 @@ func TestPhone(t *testing.T) {
 		{"e164 us dashes", "+1-202-555-0143 is my cell", one(TypePhone, "+1-202-555-0143")},
 		{"e164 compact", "WhatsApp +447700900123", one(TypePhone, "+447700900123")},
 		{"e164 trunk", "Stockholm office +46 (0)8 928 571 38", one(TypePhone, "+46 (0)8 928 571 38")},
+		{"extension then number in parentheses", "call extension 4357 (0117 496 0357).", one(TypePhone, "0117 496 0357")},
 		{"us parens", "It is (202) 555-0143.", one(TypePhone, "(202) 555-0143")},
 		{"us dashes", "number 202-555-0143", one(TypePhone, "202-555-0143")},
 		{"us dots", "202.555.0143", one(TypePhone, "202.555.0143")},

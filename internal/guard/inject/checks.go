@@ -772,7 +772,10 @@ func (st *scanState) checkURLExfil(s, e int, conf float64) float64 {
 	if q := strings.IndexAny(url, "?#&"); q >= 0 {
 		query = url[q:]
 	}
-	placeholder := query != "" && (strings.ContainsAny(query, "{[<$") || printfVerb(query) || strings.HasSuffix(query, "="))
+	placeholder := query != "" && (strings.ContainsAny(query, "{[<$") || printfVerb(query))
+	// A parameter left empty at the end ("?q="): a slot to fill, or just
+	// a form link ("issues/new?labels=bug&title=").
+	empty := strings.HasSuffix(query, "=")
 	if !placeholder {
 		// An upper-case value: ?data=CONVERSATION, ?q=SUMMARY.
 		for i := 0; i+1 < len(query); i++ {
@@ -798,11 +801,20 @@ func (st *scanState) checkURLExfil(s, e int, conf float64) float64 {
 	}
 	ss, se := sentenceOf(t, s, end)
 	ctx := st.wordsIn(max(0, ss-200), min(len(t), se+200), st.e.ids["leakobj"]) && st.wordsIn(max(0, ss-200), min(len(t), se+200), st.e.ids["fillverb"])
-	// Words of the sentence outside the image itself: an image's alt text
-	// ("![Build status](...)") describes the picture and asks nothing.
-	fill := st.wordsIn(ss, min(alt, s), st.e.ids["fillverb"]) || st.wordsIn(end, se, st.e.ids["fillverb"])
+	// Words next to the image, outside it and outside any neighbouring
+	// link: an image's alt text ("![Build status](...)") describes the
+	// picture and asks nothing, and a row of badges is not an order.
+	before := min(max(ss, alt-80), alt) // the image may open in an earlier sentence
+	if k := strings.LastIndexByte(t[before:alt], ')'); k >= 0 {
+		before += k + 1
+	}
+	after := max(min(se, end+80), end)
+	if k := strings.IndexByte(t[end:after], '['); k >= 0 {
+		after = end + k
+	}
+	fill := st.wordsIn(before, alt, st.e.ids["fillverb"]) || st.wordsIn(end, after, st.e.ids["fillverb"])
 	switch {
-	case placeholder && (markdown || ctx):
+	case placeholder && (markdown || ctx), empty && (image || ctx):
 		return conf
 	case image && ctx && query != "":
 		// An image whose URL can carry data, near words that ask to fill

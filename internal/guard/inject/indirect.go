@@ -135,10 +135,24 @@ func (st *scanState) sentenceEnd(i int, c byte) {
 	if listItem(st.text, s.start) {
 		return // a procedure step: "1. Explain the reason ..."
 	}
+	if headingLine(st.text, s.start) {
+		return // a title: "## Generate docs for a single command"
+	}
 	s.judged++
 	if st.outOfPlace(s.start, end) {
 		st.emit(TypeIndirectInstruction, s.start, end, 0.6)
 	}
+}
+
+// headingLine reports whether the line holding offset s starts with '#'
+// before s: a Markdown heading or a shell comment, which names what
+// follows rather than asking for it.
+func headingLine(t string, s int) bool {
+	i := s
+	for i > 0 && s-i < 8 && (t[i-1] == ' ' || t[i-1] == '\t' || t[i-1] == '#') {
+		i--
+	}
+	return i < s && (i == 0 || t[i-1] == '\n') && strings.Contains(t[i:s], "#")
 }
 
 // listItem reports whether the line holding offset s starts with a list

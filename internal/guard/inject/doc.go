@@ -66,8 +66,9 @@
 // model, which classes occur, in which order and how close, how the
 // sentence opens and what shape it has, and its other words. The weights
 // are learned from labelled training text by scripts/injecttrain (never
-// from the held-out halves) and committed as model_gen.go; go generate
-// remakes them. The main pass looks only for rare trigger words, so a
+// from the held-out halves; benign text includes the documentation of the
+// modules Palisade is built with, so that technical prose is not read as
+// an attack) and committed as model_gen.go; go generate remakes them. The main pass looks only for rare trigger words, so a
 // sentence is read a second time only when it holds one. A sentence the
 // model flags is reported as instruction_override, jailbreak or
 // prompt_extraction, by its classes, at confidence 0.5 or more.
@@ -80,5 +81,6 @@
 // other words; an attack that reads like a plain request, or an injected
 // task that reads like the document around it, gets through. See the
 // package tests for measured recall and false-positive rates (TestTeamSet,
-// TestFreshHeldout, TestBIPIA).
+// TestFreshHeldout, TestBIPIA, and TestTechnicalProse for documentation
+// that talks about prompts, instructions and secrets).
 package inject

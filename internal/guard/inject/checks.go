@@ -841,16 +841,12 @@ func printfVerb(q string) bool {
 		if q[i] != '%' {
 			continue
 		}
-		if i+2 < len(q) && isHex(q[i+1]) && isHex(q[i+2]) {
+		if i+2 < len(q) && class[q[i+1]]&cHex != 0 && class[q[i+2]]&cHex != 0 {
 			continue
 		}
 		return true
 	}
 	return false
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 // containsFold reports whether s contains the lower-case ASCII sub,

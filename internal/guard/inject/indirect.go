@@ -283,9 +283,6 @@ func quoteBetween(t string, a, b int) bool {
 	return false
 }
 
-// topicWord says whether a lower-case word can carry a topic: 1 for a
-// word of four or more letters, 2 for a short code mixing letters and
-// digits ("q3", "4b"), 0 otherwise.
 // unitWord reports whether w is a unit of time or a count ("days",
 // "weeks'", "hours", "times"): words any text may use on any topic, so
 // they say nothing about whether a sentence belongs to it ("Give 21 days'
@@ -300,6 +297,9 @@ func unitWord(w []byte) bool {
 	return false
 }
 
+// topicWord says whether a lower-case word can carry a topic: 1 for a
+// word of four or more letters, 2 for a short code mixing letters and
+// digits ("q3", "4b"), 0 otherwise.
 func topicWord(w []byte) int {
 	letters, digits := 0, 0
 	for _, c := range w {

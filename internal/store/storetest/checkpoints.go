@@ -145,21 +145,12 @@ func testCheckpointsConcurrent(t *testing.T, s store.Store) {
 	}
 	close(start)
 	wg.Wait()
-	won := 0
 	for i := range callers {
 		if same[i] != nil {
 			t.Errorf("caller %d: AddCheckpoint(same note): %v", i, same[i])
 		}
-		switch {
-		case diff[i] == nil:
-			won++
-		case !errors.Is(diff[i], store.ErrAlreadyExists):
-			t.Errorf("caller %d: AddCheckpoint(own note): %v, want nil or ErrAlreadyExists", i, diff[i])
-		}
 	}
-	if won != 1 {
-		t.Errorf("%d callers stored their note for one size, want exactly 1", won)
-	}
+	checkOneWinner(t, diff, store.ErrAlreadyExists, "AddCheckpoint callers with their own note for one size")
 	cs, err := s.ListCheckpoints(ctx)
 	if err != nil {
 		t.Fatalf("ListCheckpoints: %v", err)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -225,5 +226,25 @@ func testConcurrentUpdateConversation(t *testing.T, s store.Store) {
 	}
 	if want := strconv.Itoa(workers * perWorker); got.Agent != want {
 		t.Errorf("counter = %s after %s increments: updates were lost", got.Agent, want)
+	}
+}
+
+// checkOneWinner checks the outcome of a race in which exactly one of the
+// callers may succeed: every other error must be lose (ErrConflict,
+// ErrAlreadyExists), and exactly one error must be nil. what names the
+// callers and what they raced for, for the failure messages.
+func checkOneWinner(t *testing.T, errs []error, lose error, what string) {
+	t.Helper()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, lose):
+			t.Errorf("%s, caller %d: %v, want nil or %v", what, i, err, lose)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%s: %d callers won, want exactly 1", what, won)
 	}
 }

@@ -249,18 +249,7 @@ func testSecretsConcurrentPut(t *testing.T, s store.Store) {
 		})
 	}
 	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrAlreadyExists):
-			t.Errorf("writer %d: %v, want nil or ErrAlreadyExists", i, err)
-		}
-	}
-	if won != 1 {
-		t.Errorf("%d writers won, want exactly 1", won)
-	}
+	checkOneWinner(t, errs, store.ErrAlreadyExists, "PutSecretVersion writers")
 	if vs, err := s.ListSecretVersions(ctx, "race"); err != nil || len(vs) != 1 {
 		t.Errorf("ListSecretVersions(race) = %d, %v; want 1", len(vs), err)
 	}

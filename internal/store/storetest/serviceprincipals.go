@@ -173,18 +173,7 @@ func testSPUpdateConflict(t *testing.T, s store.Store) {
 		})
 	}
 	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrConflict):
-			t.Errorf("writer %d: %v, want nil or ErrConflict", i, err)
-		}
-	}
-	if won != 1 {
-		t.Errorf("%d writers won, want exactly 1", won)
-	}
+	checkOneWinner(t, errs, store.ErrConflict, "UpdateServicePrincipal writers")
 	got, err := s.GetServicePrincipal(ctx, "bot")
 	if err != nil || !strings.HasPrefix(got.Description, "writer ") {
 		t.Errorf("after the race: %+v, %v", got, err)
@@ -256,16 +245,5 @@ func testAssertionIDsConcurrent(t *testing.T, s store.Store) {
 	}
 	close(start)
 	wg.Wait()
-	won := 0
-	for i, err := range errs {
-		switch {
-		case err == nil:
-			won++
-		case !errors.Is(err, store.ErrAlreadyExists):
-			t.Errorf("caller %d: %v, want nil or ErrAlreadyExists", i, err)
-		}
-	}
-	if won != 1 {
-		t.Errorf("%d callers used the assertion ID, want exactly 1", won)
-	}
+	checkOneWinner(t, errs, store.ErrAlreadyExists, "UseAssertionID callers")
 }

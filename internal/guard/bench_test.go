@@ -1,7 +1,9 @@
 package guard
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -40,6 +42,72 @@ func BenchmarkDetectProse(b *testing.B) {
 	for b.Loop() {
 		_ = e.Detect(FromUser, text)
 	}
+}
+
+// BenchmarkDetectCorpus is the full default detector set on other kinds
+// of text than the e-mails of BenchmarkDetectProse, about 25 KB of each,
+// since throughput depends on how much of a text looks like a candidate:
+// the team's HR-helpdesk prompts (testdata/guard/cases.jsonl),
+// documentation (testdata/guard/technical_benign.jsonl), and, where the
+// public data is present, BIPIA's tables and code.
+func BenchmarkDetectCorpus(b *testing.B) {
+	for _, c := range []struct{ name, path, field string }{
+		{"email", "detect/testdata/prose.txt", ""},
+		{"prompts", "../../testdata/guard/cases.jsonl", "text"},
+		{"docs", "../../testdata/guard/technical_benign.jsonl", "text"},
+		{"table", "/work/shared/data/bipia-train/table/train.jsonl", "context"},
+		{"code", "/work/shared/data/bipia-train/code/train.jsonl", "context"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			text, err := corpusSample(c.path, c.field, 25000)
+			if err != nil {
+				b.Skipf("%s: %v", c.path, err)
+			}
+			e := NewEngine(Builtin(nil, nil))
+			b.SetBytes(int64(len(text)))
+			b.ReportAllocs()
+			for b.Loop() {
+				_ = e.Detect(FromUser, text)
+			}
+		})
+	}
+}
+
+// corpusSample returns about limit bytes of the file at path: the file
+// itself, or for a JSON Lines file the field of its records, one per
+// paragraph (a list of strings is one line each), in file order.
+func corpusSample(path, field string, limit int) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if field == "" {
+		data, err := os.ReadFile(path)
+		return string(data), err
+	}
+	var sb strings.Builder
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 1<<24)
+	for sc.Scan() && sb.Len() < limit {
+		var rec map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return "", err
+		}
+		switch v := rec[field].(type) {
+		case string:
+			sb.WriteString(v)
+		case []any: // BIPIA's code contexts: a list of lines
+			for _, l := range v {
+				if s, ok := l.(string); ok {
+					sb.WriteString(s)
+					sb.WriteByte('\n')
+				}
+			}
+		}
+		sb.WriteString("\n\n")
+	}
+	return sb.String(), sc.Err()
 }
 
 // BenchmarkDetectPrompt1K is the same set on a 1 KB prompt.

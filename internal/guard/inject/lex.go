@@ -1,5 +1,7 @@
 package inject
 
+import "encoding/binary"
+
 // Byte classes for the scanners. A table lookup per byte keeps the hot loop
 // free of chains of comparisons.
 const (
@@ -211,6 +213,23 @@ func isWordHigh(k highKind) bool {
 // typographic apostrophes to '\”; other bytes are copied unchanged. The
 // result is used only for comparison with the phrase tables.
 func lowerAppend(dst []byte, text string, s, e int) []byte {
+	// ASCII, eight bytes at a time: the usual word is one or two steps.
+	for e-s >= 8 {
+		x := load8(text, s)
+		if x&swarHighs != 0 {
+			break
+		}
+		dst = binary.LittleEndian.AppendUint64(dst, lower8(x))
+		s += 8
+	}
+	if n := e - s; n > 0 && n < 8 && s+8 <= len(text) {
+		// The rest of the word and the bytes after it in one load; only
+		// the word's bytes are kept.
+		x := load8(text, s)
+		if x&swarHighs&(1<<(8*n)-1) == 0 {
+			return binary.LittleEndian.AppendUint64(dst, lower8(x))[:len(dst)+n]
+		}
+	}
 	for i := s; i < e; {
 		c := text[i]
 		if c < 0x80 {

@@ -58,12 +58,14 @@ type vocabulary struct {
 	exact  map[string]*setMask
 	prefix map[string]*setMask
 	suffix map[string]*setMask
-	suf2   [1 << 12]uint32    // by pre2Key of a suffix's last two bytes: a bit per suffix length
-	pre2   [1 << 12]uint32    // by pre2Key of a prefix's first two bytes: a bit per prefix length
-	named  map[string]setID   // named set -> id
-	inline map[string]setID   // inline set spec -> id
-	words  map[setID][]string // set id -> members (for anchors)
-	nsets  int
+	// The three maps as tables for classify, built by finalize.
+	exactT, prefixT, suffixT strTab
+	suf2                     [1 << 12]uint32    // by pre2Key of a suffix's last two bytes: a bit per suffix length
+	pre2                     [1 << 12]uint32    // by pre2Key of a prefix's first two bytes: a bit per prefix length
+	named                    map[string]setID   // named set -> id
+	inline                   map[string]setID   // inline set spec -> id
+	words                    map[setID][]string // set id -> members (for anchors)
+	nsets                    int
 }
 
 func newVocabulary() *vocabulary {
@@ -161,12 +163,13 @@ func (v *vocabulary) finalize() {
 			}
 		}
 	}
+	v.exactT, v.prefixT, v.suffixT = newStrTab(v.exact), newStrTab(v.prefix), newStrTab(v.suffix)
 }
 
 // classify returns the sets the lower-case word belongs to (nil for
 // none). The result is shared and must not be modified.
 func (v *vocabulary) classify(word []byte) *setMask {
-	if m, ok := v.exact[string(word)]; ok {
+	if m, ok := v.exactT.get(word); ok {
 		return m
 	}
 	if len(word) >= 2 {
@@ -177,7 +180,7 @@ func (v *vocabulary) classify(word []byte) *setMask {
 		for lens != 0 {
 			l := 31 - bits.LeadingZeros32(lens) // the longest first
 			lens &^= 1 << l
-			if pm, ok := v.prefix[string(word[:l])]; ok {
+			if pm, ok := v.prefixT.get(word[:l]); ok {
 				return pm
 			}
 		}
@@ -189,7 +192,7 @@ func (v *vocabulary) classify(word []byte) *setMask {
 		for lens != 0 {
 			l := 31 - bits.LeadingZeros32(lens)
 			lens &^= 1 << l
-			if sm, ok := v.suffix[string(word[n-l:])]; ok {
+			if sm, ok := v.suffixT.get(word[n-l:]); ok {
 				return sm
 			}
 		}

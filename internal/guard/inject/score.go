@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 
@@ -347,7 +348,14 @@ func (st *scanState) readUnit(s, e int, r *unitRead) {
 			if n := len(l); n > 3 && l[n-2] == '\'' && l[n-1] == 's' {
 				l = l[:n-2] // a possessive: "the conversation's"
 			}
-			ent, ok := theLexicon.lookupLeet(l)
+			var ent lexEntry
+			ok := false
+			if theLexicon.mayHave(l) {
+				ent, ok = theLexicon.lookup(l)
+			}
+			if !ok && mayBeLeet(l) {
+				ent, ok = theLexicon.lookupDigits(l)
+			}
 			if !ok && len(l) >= 3 {
 				r.hashes[r.nh] = fnv32(l)
 				r.nh++
@@ -360,6 +368,22 @@ func (st *scanState) readUnit(s, e int, r *unitRead) {
 		}
 		r.words++
 	}
+}
+
+// mayBeLeet reports whether the lower-case word w, held at the start of a
+// buffer of eight bytes or more, may be a lexicon word spelt with digits
+// (lookupDigits): three bytes or more with a digit among them. A word of
+// up to eight bytes is checked in one load.
+func mayBeLeet(w []byte) bool {
+	n := len(w)
+	if n < 3 {
+		return false
+	}
+	if n > 8 || cap(w) < 8 {
+		return true
+	}
+	x := binary.LittleEndian.Uint64(w[:8]) & (1<<(8*n) - 1)
+	return inRange(x&^swarHighs, '0', '9')&^x != 0
 }
 
 // asciiWord is nextWord, with a fast path for ASCII: the next word of

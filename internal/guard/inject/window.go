@@ -132,6 +132,10 @@ func (w *window) scanBack() {
 	i := w.bpos
 	brk := false
 	for i > w.blimit {
+		if t[i-1] == ' ' {
+			i-- // the usual gap, inline
+			continue
+		}
 		j, word, b := runeBefore(t, i)
 		if word {
 			break
@@ -151,6 +155,10 @@ func (w *window) scanBack() {
 	right.brk = brk
 	e := i
 	for i > 0 && e-i < 64 {
+		if c := t[i-1]; c < 0x80 && class[c]&cWord != 0 {
+			i-- // an ASCII letter or digit, inline
+			continue
+		}
 		j, word, _ := runeBefore(t, i)
 		if !word {
 			break

@@ -25,7 +25,7 @@ const (
 )
 
 // addrWords maps lower-case words to their address flags; addrBits is a
-// filter in front of it (see maybeTrigger).
+// filter in front of it, by triggerHash.
 var (
 	addrWords = map[string]uint8{}
 	addrBits  [1 << 16 / 64]uint64
@@ -37,10 +37,11 @@ func addrFlags(w string) uint8 {
 	if len(w) > 10 {
 		return 0
 	}
-	if h := triggerHash(w); addrBits[h>>6]&(1<<(h&63)) == 0 {
+	h := triggerHash(w)
+	if addrBits[h>>6]&(1<<(h&63)) == 0 {
 		return 0
 	}
-	v, _ := addrTable.get(w)
+	v, _ := addrTable.getHashed(w, h)
 	return v
 }
 
@@ -125,10 +126,7 @@ func (w addrWord) attached() bool { return w.bits&wAttached != 0 }
 
 // readAddrWord reads the word at p.
 func readAddrWord(text string, p int) (w addrWord, ok bool) {
-	q := p
-	for q < len(text) && q-p < 40 && (isAlnum(text[q]) || ((text[q] == '-' || text[q] == '\'') && q > p)) {
-		q++
-	}
+	q := tokenEnd(text, p, 40)
 	if q == p || (q < len(text) && isAlnum(text[q])) {
 		return w, false
 	}

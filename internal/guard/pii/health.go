@@ -245,10 +245,14 @@ func healthWordAt(text string, p int) (end int, routine bool) {
 	for q < len(text) && q-p <= maxTrigger && class[text[q]]&cWord != 0 {
 		q++
 	}
-	if q == p || q-p > maxTrigger || !maybeTrigger(text[p:q]) {
+	if q == p || q-p > maxTrigger {
 		return 0, false
 	}
-	t, _ := triggerTab.get(text[p:q])
+	h := triggerHash(text[p:q])
+	if nameBits[h>>6][0]&(1<<(h&63)) == 0 {
+		return 0, false
+	}
+	t, _ := triggerTab.getHashed(text[p:q], h)
 	if t == nil || t.roles&roleHealth == 0 || (t.upperOnly && (q-p < 2 || !isUpper(text[p+1]))) {
 		return 0, false
 	}

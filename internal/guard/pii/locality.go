@@ -58,10 +58,7 @@ func localityAt(text string, p int) (end int, code bool) {
 	end = p
 	q, words, comma, lastCode, firstCode := p, 0, false, false, false
 	for words < 6 && q < len(text) && q-p < 60 {
-		e := q
-		for e < len(text) && e-q < 40 && (isAlnum(text[e]) || ((text[e] == '-' || text[e] == '\'') && e > q)) {
-			e++
-		}
+		e := tokenEnd(text, q, 40)
 		tok := text[q:e]
 		if e == q {
 			break

@@ -87,18 +87,13 @@ func init() {
 	givenTab = newWordTable(m)
 }
 
-// maybeGiven reports whether the word w may be a given name.
-func maybeGiven(w string) bool {
-	h := triggerHash(w)
-	return nameBits[h>>6][1]&(1<<(h&63)) != 0
-}
-
-// isGiven reports whether the word w is a given name of the list.
-func isGiven(w string) bool {
-	if !maybeGiven(w) {
+// isGivenHashed reports whether the word w, whose triggerHash is h, is a
+// given name of the list.
+func isGivenHashed(w string, h uint32) bool {
+	if nameBits[h>>6][1]&(1<<(h&63)) == 0 {
 		return false
 	}
-	_, ok := givenTab.get(w)
+	_, ok := givenTab.getHashed(w, h)
 	return ok
 }
 

@@ -237,6 +237,12 @@ func (s *scanner) number(i int) int {
 		}
 		return e
 	}
+	// Most other digit runs of ordinary text are glued to something that
+	// makes them no identifier ("$100.00", "03:33:27", "PRIME-2"): find
+	// where such a cluster ends without parsing it.
+	if end := badEnd(text, i, e); end > 0 {
+		return end
+	}
 	var c cluster
 	c.parse(text, i)
 	if c.bad {
@@ -267,6 +273,87 @@ func (s *scanner) number(i int) int {
 		return c.gs[1] // retry without a short first group ("Apt 5 202 555 0143")
 	}
 	return c.end
+}
+
+// badEnd returns where the cluster whose first digit is at i, and whose
+// first digit run ends at e, ends when parse would find it bad and attach
+// no DNI check letter to it: number then resumes there. It returns 0 for
+// any other cluster, and for those whose end depends on the finer rules of
+// parse and tail (parentheses, extensions, the DNI and IPv4 shapes), which
+// number parses in full. It follows parse and tail step by step.
+func badEnd(text string, i, e int) int {
+	n := len(text)
+	bad := false
+	if i > 0 {
+		switch p := text[i-1]; p {
+		case '+', '(':
+			return 0
+		case '$', '#', '.', '-', '/', ':', ',', '_', '\\', '=':
+			bad = p == '$' || (i >= 2 && isAlnum(text[i-2]))
+		}
+	}
+	ng, nd, q := 1, e-i, e
+	for {
+		if nd > maxDigits {
+			return q // parse stops here, bad
+		}
+		if ng == maxGroups || q+1 >= n {
+			break
+		}
+		sep, p := text[q], q+1
+		if !isDigit(text[p]) {
+			if sep == ' ' && text[p] == '(' && p+1 < n && isDigit(text[p+1]) {
+				return 0 // a group in parentheses
+			}
+			break
+		}
+		if sep != ' ' && sep != '-' && sep != '.' {
+			break
+		}
+		q = p + 1
+		for q < n && isDigit(text[q]) {
+			q++
+		}
+		ng++
+		nd += q - p
+	}
+	// What tail finds after the last group.
+	if q >= n {
+		return end(bad, q)
+	}
+	b := text[q]
+	next := byte(0)
+	if q+1 < n {
+		next = text[q+1]
+	}
+	switch {
+	case b == 'x' && isDigit(next):
+		return 0 // an extension
+	case isAlnum(b):
+		if ng == 1 && nd == 8 && isUpper(b) {
+			return 0 // a DNI check letter, maybe
+		}
+		return q
+	case b == '-' && ng == 1 && nd == 8:
+		return 0 // a DNI check letter, maybe
+	case b == '@' || b == '%' || b == '_':
+		return q
+	case (b == '/' || b == ':') && ng == 4:
+		return 0 // an IPv4 address with a port or prefix length, maybe
+	case (b == ',' || b == '/' || b == ':') && isDigit(next):
+		return q
+	case b == '.' && isAlnum(next), b == '-' && isDigit(next):
+		return q
+	}
+	return end(bad, q)
+}
+
+// end returns q when bad is set, else 0.
+func end(bad bool, q int) int {
+	if bad {
+		return q
+	}
+	return 0
 }
 
 // extends reports whether the digit run ending at e may continue into a

@@ -439,9 +439,10 @@ func isOrgSuffix(w string) bool {
 
 // isNonName reports a capitalised word that is not a name.
 func isNonName(w string) bool {
-	if h := triggerHash(w) & 4095; nonNameBits[h>>6]&(1<<(h&63)) == 0 {
+	h := triggerHash(w)
+	if b := h & 4095; nonNameBits[b>>6]&(1<<(b&63)) == 0 {
 		return false
 	}
-	_, ok := nonNameTab.get(w)
+	_, ok := nonNameTab.getHashed(w, h)
 	return ok
 }

@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"math/bits"
 	"strings"
 
 	"github.com/palisade-gw/palisade/internal/guard/detect"
@@ -77,59 +78,68 @@ func (s *scanner) run() {
 			i++
 			continue
 		}
+		if k&cWord != 0 && i <= n-8 && i >= 0 {
+			// Most words end within the eight bytes at their start: one
+			// load and a handful of operations find the end, the byte
+			// after it and triggerHash, without a branch per byte.
+			x := load8(text, i)
+			var v uint64 // the word's first bytes, as hashWord takes them
+			var c byte   // the byte after the word
+			var l int
+			if m := ^letterBits(x) & msb; m != 0 {
+				sh := uint(bits.TrailingZeros64(m)) &^ 7 // 8 × the length
+				c = byte(x >> (sh & 63))
+				// m&-m is bit 7 of the byte after the word.
+				v = (x | caseBits) & ((m&-m)>>7 - 1)
+				l = int(sh >> 3)
+			} else if i <= n-16 {
+				// Eight letters and more: the next eight bytes.
+				y := load8(text, i+8)
+				m := ^letterBits(y) & msb
+				if m == 0 {
+					i = s.longWord(i, i+16, k)
+					continue
+				}
+				sh := uint(bits.TrailingZeros64(m)) &^ 7
+				c = byte(y >> (sh & 63))
+				v = x | caseBits
+				l = 8 + int(sh>>3)
+			} else {
+				i = s.longWord(i, i+8, k)
+				continue
+			}
+			if !isDigit(c) {
+				j := i + l
+				h := hashWord(v, l)
+				bit := uint64(1) << (h & 63)
+				nb := &nameBits[h>>6&(uint32(len(nameBits))-1)]
+				switch {
+				case (nb[0]|nb[1]&capitalMask[k])&bit != 0 || l == 1 && byte(x) == 'I':
+					i = s.word(i, j, h)
+				case c == ' ':
+					if l == 2 && isUpper(byte(x)) && isUpper(byte(x>>8)) || j+1 < n && text[j+1] == ':' {
+						i = s.word(i, j, h) // "AB 12 34 56 C", "Salarié :"
+					} else {
+						i = j + 1 // the space after a word needs no look
+					}
+				case c == ':': // "Name:", "By:"
+					i = s.word(i, j, h)
+				default:
+					// Past a byte of no interest (a comma, a full stop)
+					// at once, not past '@' or '<'.
+					i = j
+					if class[c] == 0 {
+						i++
+					}
+				}
+				continue
+			}
+		}
 		switch {
 		case k&cDigit != 0:
 			i = s.number(i)
 		case k&cWord != 0:
-			j, seen := i+1, uint8(0)
-			for j < n {
-				c := class[text[j]]
-				if c&(cWord|cDigit) == 0 {
-					break
-				}
-				seen |= c
-				j++
-			}
-			l := j - i
-			if seen&cDigit != 0 {
-				i = s.alnum(i, j)
-				continue
-			}
-			if l > maxTrigger {
-				i = j
-				continue
-			}
-			// The trigger filter, and for a capitalised word the filter
-			// of given names, hashed once: triggerHash, written out since
-			// the compiler does not inline into a function this large.
-			w := text[i:j]
-			hw := uint32(w[0]) | uint32(w[l>>1])<<8 | uint32(w[l-1])<<16 | uint32(l)<<24
-			h := ((hw | 0x202020) * 0x9E3779B1) >> 16
-			bit := uint64(1) << (h & 63)
-			// Both filters in one test without a branch on the case of
-			// the word: capital is all ones for a word that starts with a
-			// capital, else zero.
-			capital := uint64(k & (cUpper | cHigh))
-			capital = -((capital | -capital) >> 63)
-			nb := &nameBits[h>>6]
-			tb := nb[0]
-			trig := tb&bit != 0
-			switch {
-			case (tb|nb[1]&capital)&bit != 0 || l == 1 && text[i] == 'I':
-				i = s.word(i, j, trig)
-			case j >= n:
-				i = j
-			case text[j] == ' ':
-				if l == 2 && isUpper(text[i]) && isUpper(text[i+1]) || j+1 < n && text[j+1] == ':' {
-					i = s.word(i, j, trig) // "AB 12 34 56 C", "Salarié :"
-				} else {
-					i = j + 1 // the space after a word needs no look
-				}
-			case text[j] == ':': // "Name:", "By:"
-				i = s.word(i, j, trig)
-			default:
-				i = j
-			}
+			i = s.longWord(i, i+1, k)
 		case text[i] == '@':
 			i = s.email(i)
 		default: // '<'
@@ -138,15 +148,80 @@ func (s *scanner) run() {
 	}
 }
 
+// capitalMask is all ones for the classes of a byte that starts a
+// capitalised word, else zero: the filter of given names applies to those
+// words only.
+var capitalMask = func() (t [256]uint64) {
+	for k := range t {
+		if k&(cUpper|cHigh) != 0 {
+			t[k] = ^uint64(0)
+		}
+	}
+	return t
+}()
+
+// longWord handles the word or alphanumeric token starting at i (of class
+// k) that the fast path of run does not: eight bytes or longer, near the
+// end of the text, or with a digit. The bytes before j are known to be of
+// class cWord. It returns where the scan resumes.
+func (s *scanner) longWord(i, j int, k uint8) int {
+	text := s.text
+	n := len(text)
+	for j <= n-8 && j >= 0 {
+		if m := ^letterBits(load8(text, j)) & msb; m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		j += 8
+	}
+	for j < n && class[text[j]]&cWord != 0 {
+		j++
+	}
+	if j < n && isDigit(text[j]) {
+		// A token of letters and digits.
+		for j < n && isAlnum(text[j]) {
+			j++
+		}
+		return s.alnum(i, j)
+	}
+	l := j - i
+	if l > maxTrigger {
+		return j
+	}
+	var h uint32
+	if l >= 8 {
+		h = hashWord(load8(text, i)|caseBits, l)
+	} else {
+		h = triggerHash(text[i:j])
+	}
+	bit := uint64(1) << (h & 63)
+	nb := &nameBits[h>>6&(uint32(len(nameBits))-1)]
+	switch {
+	case (nb[0]|nb[1]&capitalMask[k])&bit != 0 || l == 1 && text[i] == 'I':
+		return s.word(i, j, h)
+	case j >= n:
+		return j
+	case text[j] == ' ':
+		if l == 2 && isUpper(text[i]) && isUpper(text[i+1]) || j+1 < n && text[j+1] == ':' {
+			return s.word(i, j, h) // "AB 12 34 56 C", "Salarié :"
+		}
+		return j + 1
+	case text[j] == ':': // "Name:", "By:"
+		return s.word(i, j, h)
+	}
+	return j
+}
+
 // cueSet maps lower-case context words (and two-word phrases joined by one
 // space) to their weight: positive raises confidence, negative lowers it.
 // A small bit filter in front of the map keeps the look-ups cheap.
 type cueSet struct {
 	m       map[string]int8
 	t       *wordTable[int8]
-	bits    [64]uint64
-	hashNeg bool // '#' is a negative cue
-	pairs   bool // some cues are two words
+	bits    [64]uint64 // single words, by triggerHash
+	pairs   [64]uint64 // two-word phrases, by pairHash
+	hashNeg bool       // '#' is a negative cue
+	anyPair bool       // some cues are two words
 }
 
 func newCues(m map[string]int8) *cueSet {
@@ -155,7 +230,9 @@ func newCues(m map[string]int8) *cueSet {
 		h := triggerHash(w) & 4095
 		cs.bits[h>>6] |= 1 << (h & 63)
 		if strings.IndexByte(w, ' ') >= 0 {
-			cs.pairs = true
+			h := pairHash(w) & 4095
+			cs.pairs[h>>6] |= 1 << (h & 63)
+			cs.anyPair = true
 		}
 	}
 	return cs
@@ -175,15 +252,16 @@ func (cs *cueSet) maybePair(a, b string) bool {
 	}
 	h := uint32(a[0]) | uint32(m)<<8 | uint32(b[len(b)-1])<<16 | uint32(l)<<24
 	h = (((h | 0x202020) * 0x9E3779B1) >> 16) & 4095
-	return cs.bits[h>>6]&(1<<(h&63)) != 0
+	return cs.pairs[h>>6]&(1<<(h&63)) != 0
 }
 
 // get returns the weight of the word w, ignoring ASCII case.
 func (cs *cueSet) get(w string) (int8, bool) {
-	if h := triggerHash(w) & 4095; cs.bits[h>>6]&(1<<(h&63)) == 0 {
+	h := triggerHash(w)
+	if b := h & 4095; cs.bits[b>>6]&(1<<(b&63)) == 0 {
 		return 0, false
 	}
-	return cs.t.get(w)
+	return cs.t.getHashed(w, h)
 }
 
 // getPair returns the weight of the two words a and b joined by a space.
@@ -252,7 +330,7 @@ func (cs *cueSet) look(w string, near int) (pos int8, neg bool) {
 			continue
 		}
 		v, _ := cs.get(word)
-		if cs.pairs && next != "" && cs.maybePair(word, next) {
+		if cs.anyPair && next != "" && cs.maybePair(word, next) {
 			if v2, ok := cs.getPair(word, next); ok && (v2 > v || v2 < 0) {
 				v = v2
 			}

@@ -29,7 +29,12 @@ func newWordTable[V any](m map[string]V) *wordTable[V] {
 
 // get returns the value of w, compared ignoring ASCII case.
 func (t *wordTable[V]) get(w string) (v V, ok bool) {
-	h := triggerHash(w) & t.mask
+	return t.getHashed(w, triggerHash(w))
+}
+
+// getHashed is get for a word whose triggerHash is h.
+func (t *wordTable[V]) getHashed(w string, h uint32) (v V, ok bool) {
+	h &= t.mask
 	for {
 		k := t.keys[h]
 		if k == "" {

@@ -1,9 +1,9 @@
 package pii
 
-// Trigger words. A word is looked up only when a hash of its first three
-// letters, its last letter and its length hits a 64 Kbit filter built from
-// the trigger list, so most words of ordinary prose cost one multiply and
-// one bit test.
+// Trigger words. A word is looked up only when a hash of its first eight
+// bytes and its length (triggerHash) hits a 64 Kbit filter built from the
+// trigger list, so most words of ordinary prose cost one multiply and one
+// bit test.
 
 // Roles a trigger word can play.
 const (
@@ -51,26 +51,58 @@ var (
 // (nameBits[h>>6][1]), by triggerHash.
 var nameBits [1 << 16 / 64][2]uint64
 
-// maybeTrigger reports whether the word w (1 to maxTrigger bytes) may be a
-// trigger. It hashes the first, middle and last bytes and the length, with
-// the ASCII case bit set so that letters hash the same in either case, and
-// tests one bit of the filter; false positives are settled by the table.
-func maybeTrigger(w string) bool {
-	h := triggerHash(w)
-	return nameBits[h>>6][0]&(1<<(h&63)) != 0
-}
-
-func triggerHash(w string) uint32 {
-	l := len(w)
-	if l == 0 {
-		return 0
-	}
-	h := uint32(w[0]) | uint32(w[l>>1])<<8 | uint32(w[l-1])<<16 | uint32(l)<<24
-	return ((h | 0x202020) * 0x9E3779B1) >> 16
-}
+// triggerHash is the 16-bit hash of a word behind the bit filters and the
+// word tables: a hash of its first eight bytes (fewer for a shorter word)
+// with the ASCII case bit set in each, so that letters hash the same in
+// either case, and of its length. The scan loop computes it from the eight
+// bytes it loads at the start of a word (see hashWord).
+func triggerHash(w string) uint32 { return hashOf(w) }
 
 // triggerHashBytes is triggerHash of a byte slice.
-func triggerHashBytes(w []byte) uint32 {
+func triggerHashBytes(w []byte) uint32 { return hashOf(w) }
+
+// hashOf is triggerHash of a string or a byte slice.
+func hashOf[T string | []byte](w T) uint32 {
+	l := len(w)
+	var v uint64
+	switch {
+	case l >= 8:
+		v = uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		return hashWord(v|caseBits, l)
+	case l >= 4:
+		// Two loads of four bytes that overlap for fewer than eight.
+		lo := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24
+		t := w[l-4:]
+		hi := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24
+		v = lo | hi<<((l-4)*8&63)
+	case l >= 2:
+		lo := uint64(w[0]) | uint64(w[1])<<8
+		hi := uint64(w[l-2]) | uint64(w[l-1])<<8
+		v = lo | hi<<((l-2)*8&63)
+	case l == 1:
+		v = uint64(w[0])
+	default:
+		return 0
+	}
+	return hashWord((v|caseBits)&(1<<(l*8&63)-1), l)
+}
+
+// caseBits is the ASCII case bit in every byte.
+const caseBits = 0x2020202020202020
+
+// hashWord mixes the first bytes v of a word, at most eight, with their
+// case bits set and zero above the word, and its length l. Any odd
+// multiplier is correct; this one was picked among random ones because
+// few common words of e-mail and chat text share a filter bit with a
+// trigger or a given name, which spares them the call to word.
+func hashWord(v uint64, l int) uint32 {
+	return uint32((v + uint64(l)) * 0xa31801305a67b19b >> 48)
+}
+
+// pairHash is the hash of the cue filters' two-word phrases (see
+// cueSet.maybePair): the first, middle and last bytes and the length.
+func pairHash(w string) uint32 {
 	l := len(w)
 	if l == 0 {
 		return 0
@@ -145,9 +177,9 @@ func init() {
 	labelTable = newWordTable(labels)
 }
 
-// word handles a word text[i:j] of letters only, and returns where the scan
-// resumes. trig says whether the word passed the trigger filter.
-func (s *scanner) word(i, j int, trig bool) int {
+// word handles a word text[i:j] of letters only, whose triggerHash is h,
+// and returns where the scan resumes.
+func (s *scanner) word(i, j int, h uint32) int {
 	text := s.text
 	l := j - i
 	if l > maxTrigger {
@@ -159,8 +191,8 @@ func (s *scanner) word(i, j int, trig bool) int {
 				return e
 			}
 		}
-		if h := triggerHash(text[i:j]) & 4095; labelBits[h>>6]&(1<<(h&63)) != 0 && s.d.on(kPerson) {
-			if _, ok := labelTable.get(text[i:j]); ok {
+		if b := h & 4095; labelBits[b>>6]&(1<<(b&63)) != 0 && s.d.on(kPerson) {
+			if _, ok := labelTable.getHashed(text[i:j], h); ok {
 				if e := s.nameTrigger(i, j, roleLabel); e > j {
 					return e
 				}
@@ -171,8 +203,8 @@ func (s *scanner) word(i, j int, trig bool) int {
 		return s.iAm(j)
 	}
 	var t *trigger
-	if trig {
-		t, _ = triggerTab.get(text[i:j])
+	if nameBits[h>>6][0]&(1<<(h&63)) != 0 {
+		t, _ = triggerTab.getHashed(text[i:j], h)
 	}
 	if t == nil {
 		if l == 2 && j+1 < len(text) && text[j] == ' ' && isDigit(text[j+1]) && s.d.on(kNINO) {
@@ -180,7 +212,7 @@ func (s *scanner) word(i, j int, trig bool) int {
 				return e
 			}
 		}
-		if class[text[i]]&(cUpper|cHigh) != 0 && s.d.on(kPerson) && isGiven(text[i:j]) {
+		if class[text[i]]&(cUpper|cHigh) != 0 && s.d.on(kPerson) && isGivenHashed(text[i:j], h) {
 			return s.givenName(i, j)
 		}
 		return j
@@ -193,13 +225,11 @@ func (s *scanner) word(i, j int, trig bool) int {
 		end = max(end, s.health(i, j, t))
 	}
 	if t.roles&roleNames != 0 && s.d.on(kPerson) {
-		for r := uint16(roleTitle); r <= roleBefore; r <<= 1 {
-			if t.roles&r&roleNames != 0 {
-				end = max(end, s.nameTrigger(i, j, r))
-			}
+		for rs := t.roles & roleNames; rs != 0; rs &= rs - 1 {
+			end = max(end, s.nameTrigger(i, j, rs&-rs)) // lowest role first
 		}
 	}
-	if end == j && class[text[i]]&(cUpper|cHigh) != 0 && s.d.on(kPerson) && isGiven(text[i:j]) {
+	if end == j && class[text[i]]&(cUpper|cHigh) != 0 && s.d.on(kPerson) && isGivenHashed(text[i:j], h) {
 		end = s.givenName(i, j)
 	}
 	return end

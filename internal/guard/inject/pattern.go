@@ -343,7 +343,7 @@ func (v *vocabulary) compile(typ string, conf float64, spec string, check checkK
 // mask returns the set membership of t, computing it once.
 func (w *window) mask(v *vocabulary, t *token) *setMask {
 	if !t.masks {
-		t.mask = v.classify(w.lower(t))
+		t.mask = w.classify(v, t.s, t.e)
 		t.masks = true
 	}
 	return t.mask

@@ -9,16 +9,16 @@ const (
 	maxFwdBytes  = 200 // bytes examined after the anchor
 	maxBackToks  = 10  // words examined before the anchor
 	maxBackBytes = 120 // bytes examined before the anchor
-	lowerCap     = 1536
+	maxWordBytes = 64  // a longer word is no phrase word and matches nothing
+	memoSize     = 128 // word classifications remembered across windows
 )
 
 // token is one word of a window.
 type token struct {
-	s, e   int    // byte span in the text
-	ls, le uint16 // lower-case form in window.low
-	brk    bool   // a sentence break lies between the previous word and this one
-	masks  bool   // mask is computed
-	mask   *setMask
+	s, e  int  // byte span in the text
+	brk   bool // a sentence break lies between the previous word and this one
+	masks bool // mask is computed
+	mask  *setMask
 }
 
 // window holds the words around one anchor. It lives on the stack of the
@@ -37,15 +37,23 @@ type window struct {
 	bpos   int  // backward reading continues left of this offset
 	blimit int  // backward byte limit
 	bdone  bool // no more backward words
-	low    [lowerCap]byte
-	nlow   int
-	limitF int // forward byte limit
+	limitF int  // forward byte limit
+	// The word sets of words classified in earlier windows of the same
+	// text, by start offset: neighbouring anchors share most of their
+	// words, which are then lowered and looked up once.
+	memo [memoSize]memoEntry
+}
+
+// memoEntry is one remembered classification: the word text[s-1:e].
+type memoEntry struct {
+	s1, e int // s1 is the start plus one; 0 for an empty entry
+	m     *setMask
 }
 
 // reset prepares the window for the anchor word text[s:e].
 func (w *window) reset(text string, s, e int) {
 	w.text = text
-	w.nf, w.nb, w.nlow = 0, 0, 0
+	w.nf, w.nb = 0, 0
 	w.fend, w.bdone = false, false
 	w.fpos = e
 	w.bpos = s
@@ -58,23 +66,27 @@ func (w *window) reset(text string, s, e int) {
 	w.nf = 1
 }
 
-// mkToken records the word text[s:e] with its lower-case form.
+// mkToken records the word text[s:e].
 func (w *window) mkToken(s, e int, brk bool) token {
-	t := token{s: s, e: e, brk: brk}
-	t.ls = uint16(w.nlow)
-	if e-s > 64 || w.nlow+2*(e-s)+4 > lowerCap {
-		// Too long to be a phrase word: keep an empty form that matches nothing.
-		t.le = t.ls
-		return t
-	}
-	out := lowerAppend(w.low[w.nlow:w.nlow], w.text, s, e)
-	w.nlow += len(out)
-	t.le = uint16(w.nlow)
-	return t
+	return token{s: s, e: e, brk: brk}
 }
 
-// lower returns the lower-case form of t.
-func (w *window) lower(t *token) []byte { return w.low[t.ls:t.le] }
+// classify returns the word sets of the word text[s:e] (see
+// vocabulary.classify), remembered for the windows that follow; a word
+// longer than maxWordBytes belongs to none.
+func (w *window) classify(v *vocabulary, s, e int) *setMask {
+	if e-s > maxWordBytes {
+		return v.classify(nil)
+	}
+	me := &w.memo[uint32(s)*0x9E3779B1>>25&(memoSize-1)]
+	if me.s1 == s+1 && me.e == e {
+		return me.m
+	}
+	var buf [2 * maxWordBytes]byte
+	m := v.classify(lowerAppend(buf[:0], w.text, s, e))
+	*me = memoEntry{s1: s + 1, e: e, m: m}
+	return m
+}
 
 // fwdTok returns the i-th word after the anchor (1-based; 0 is the anchor),
 // or nil when the window has no more words.

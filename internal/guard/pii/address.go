@@ -212,7 +212,7 @@ func (s *scanner) address(c *cluster) int {
 		end = e
 		conf += 0.15 // a locality with a postcode follows
 	}
-	if pos, _ := addressCues.before(text, start, 0); pos > 0 {
+	if pos, _ := s.before(addressCues, start, 0); pos > 0 {
 		conf += boost(pos) + 0.05
 	}
 	s.add(kAddress, start, end, conf)

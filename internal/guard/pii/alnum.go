@@ -97,7 +97,7 @@ func (s *scanner) iban(i, j int) int {
 	if !isUpper(text[i]) {
 		conf = 0.85
 	}
-	if pos, _ := ibanCues.before(text, i, 0); pos == cueStrong {
+	if pos, _ := s.before(ibanCues, i, 0); pos == cueStrong {
 		conf += 0.07
 	}
 	s.add(kIBAN, i, end, conf)
@@ -108,7 +108,7 @@ func (s *scanner) iban(i, j int) int {
 // checked).
 func (s *scanner) nino(i, j int) {
 	conf := 0.85
-	if pos, _ := ninoCues.before(s.text, i, 0); pos == cueStrong {
+	if pos, _ := s.before(ninoCues, i, 0); pos == cueStrong {
 		conf = 0.95
 	}
 	s.add(kNINO, i, j, conf)
@@ -174,7 +174,7 @@ scan:
 		return 0
 	}
 	conf := 0.7
-	if pos, neg := ipCues.before(text, i, 2); neg {
+	if pos, neg := s.before(ipCues, i, 2); neg {
 		return 0
 	} else if pos == cueStrong {
 		conf = 0.9

@@ -33,7 +33,7 @@ func (s *scanner) card(c *cluster, dg []byte) float64 {
 	if !luhnDigits(dg) {
 		return 0
 	}
-	pos, neg := cardCues.before(s.text, c.start, 2)
+	pos, neg := s.before(cardCues, c.start, 2)
 	if cardIssuer(dg) {
 		switch {
 		case neg:
@@ -106,7 +106,7 @@ func (s *scanner) ssn(c *cluster, dg []byte, sep byte) float64 {
 	if !ssnDigits(dg) {
 		return 0
 	}
-	pos, neg := ssnCues.before(s.text, c.start, 2)
+	pos, neg := s.before(ssnCues, c.start, 2)
 	if neg {
 		return 0
 	}
@@ -143,7 +143,7 @@ func (s *scanner) sin(c *cluster, dg []byte) float64 {
 	if dg[0] == '0' || dg[0] == '8' || !luhnDigits(dg) {
 		return 0
 	}
-	if pos, _ := sinCues.before(s.text, c.start, 0); pos == cueStrong {
+	if pos, _ := s.before(sinCues, c.start, 0); pos == cueStrong {
 		return 0.9
 	}
 	return 0
@@ -160,7 +160,7 @@ func (s *scanner) bsn(c *cluster, dg []byte) float64 {
 	if !elevenTest(dg) {
 		return 0
 	}
-	if pos, _ := bsnCues.before(s.text, c.start, 0); pos == cueStrong {
+	if pos, _ := s.before(bsnCues, c.start, 0); pos == cueStrong {
 		return 0.9
 	}
 	return 0
@@ -178,7 +178,7 @@ func (s *scanner) aadhaar(c *cluster, dg []byte) float64 {
 	if dg[0] < '2' || !Verhoeff(string(dg)) {
 		return 0
 	}
-	if pos, _ := aadhaarCues.before(s.text, c.start, 0); pos == cueStrong {
+	if pos, _ := s.before(aadhaarCues, c.start, 0); pos == cueStrong {
 		return 0.95
 	}
 	return 0
@@ -208,7 +208,7 @@ func (s *scanner) personnummer(c *cluster, dg []byte) float64 {
 	if mm < 1 || mm > 12 || dd < 1 || dd > 31 || !luhnDigits(d) {
 		return 0
 	}
-	pos, _ := pnrCues.before(s.text, c.start, 0)
+	pos, _ := s.before(pnrCues, c.start, 0)
 	switch {
 	case pos == cueStrong:
 		return 0.95
@@ -250,7 +250,7 @@ func (s *scanner) ipv4(c *cluster) float64 {
 			small = false
 		}
 	}
-	pos, neg := ipCues.before(s.text, c.start, 2)
+	pos, neg := s.before(ipCues, c.start, 2)
 	if neg {
 		return 0
 	}
@@ -284,7 +284,7 @@ func (s *scanner) dni(c *cluster) {
 }
 
 func (s *scanner) dniFound(start, end int) {
-	pos, neg := dniCues.before(s.text, start, 2)
+	pos, neg := s.before(dniCues, start, 2)
 	switch {
 	case neg:
 		s.add(kDNI, start, end, 0.4)

@@ -88,7 +88,7 @@ func (s *scanner) phone(c *cluster) float64 {
 	default:
 		base = 0.4
 	}
-	pos, neg := phoneCues.before(text, c.start, 3)
+	pos, neg := s.before(phoneCues, c.start, 3)
 	if neg {
 		return base - 0.35
 	}

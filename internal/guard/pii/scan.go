@@ -67,6 +67,7 @@ type scanner struct {
 	d    *Detector
 	text string
 	out  []detect.Finding
+	cw   ctxWindow // the words before the last candidate looked at
 }
 
 func (s *scanner) run() {
@@ -220,6 +221,7 @@ type cueSet struct {
 	t       *wordTable[int8]
 	bits    [64]uint64 // single words, by triggerHash
 	pairs   [64]uint64 // two-word phrases, by pairHash
+	first   [64]uint64 // bits, and the first words of the phrases
 	hashNeg bool       // '#' is a negative cue
 	anyPair bool       // some cues are two words
 }
@@ -229,7 +231,10 @@ func newCues(m map[string]int8) *cueSet {
 	for w := range m {
 		h := triggerHash(w) & 4095
 		cs.bits[h>>6] |= 1 << (h & 63)
-		if strings.IndexByte(w, ' ') >= 0 {
+		cs.first[h>>6] |= 1 << (h & 63)
+		if sp := strings.IndexByte(w, ' '); sp >= 0 {
+			f := triggerHash(w[:sp]) & 4095
+			cs.first[f>>6] |= 1 << (f & 63)
 			h := pairHash(w) & 4095
 			cs.pairs[h>>6] |= 1 << (h & 63)
 			cs.anyPair = true
@@ -241,6 +246,13 @@ func newCues(m map[string]int8) *cueSet {
 // maybePair reports whether the two words a and b, joined by a space, may
 // be a cue, without joining them.
 func (cs *cueSet) maybePair(a, b string) bool {
+	h := pairBit(a, b)
+	return cs.pairs[h>>6]&(1<<(h&63)) != 0
+}
+
+// pairBit returns the bit of the pair filter (pairHash modulo 4096) of the
+// two words a and b joined by a space, without joining them.
+func pairBit(a, b string) uint32 {
 	l := len(a) + 1 + len(b)
 	mid := l >> 1
 	m := byte(' ')
@@ -251,8 +263,7 @@ func (cs *cueSet) maybePair(a, b string) bool {
 		m = b[mid-len(a)-1]
 	}
 	h := uint32(a[0]) | uint32(m)<<8 | uint32(b[len(b)-1])<<16 | uint32(l)<<24
-	h = (((h | 0x202020) * 0x9E3779B1) >> 16) & 4095
-	return cs.pairs[h>>6]&(1<<(h&63)) != 0
+	return (((h | 0x202020) * 0x9E3779B1) >> 16) & 4095
 }
 
 // get returns the weight of the word w, ignoring ASCII case.
@@ -286,13 +297,9 @@ const (
 // cueWindow is how far before a candidate context words are looked for.
 const cueWindow = 48
 
-// before returns the strongest positive cue in the cueWindow bytes before
-// start, and whether a negative cue is among the last near words there.
-func (cs *cueSet) before(text string, start, near int) (pos int8, neg bool) {
-	return cs.beforeWithin(text, start, near, cueWindow)
-}
-
-// beforeWithin is before with a window of the given width.
+// beforeWithin returns the strongest positive cue in the window bytes
+// before start, and whether a negative cue is among the last near words
+// there. scanner.before answers the same for a window of cueWindow bytes.
 func (cs *cueSet) beforeWithin(text string, start, near, window int) (pos int8, neg bool) {
 	lo := max(start-window, 0)
 	for lo > 0 && lo < start && isAlnum(text[lo]) && isAlnum(text[lo-1]) {

@@ -170,19 +170,26 @@ func ibanCompact(b []byte) bool {
 	if len(b) < 15 || ibanLen(b[0], b[1]) != len(b) || !isDigit(b[2]) || !isDigit(b[3]) {
 		return false
 	}
-	r := 0
-	for k := 4; k < len(b)+4; k++ {
-		c := b[k%len(b)]
-		switch {
-		case isDigit(c):
-			r = (r*10 + int(c-'0')) % 97
-		case isAlpha(c):
-			r = (r*100 + int(upper(c)-'A') + 10) % 97
-		default:
-			return false
+	// The remainder of the number the characters spell, the first four
+	// moved to the end, reduced only when it grows large: the same as
+	// reducing it at every character.
+	var r uint64
+	for _, part := range [2][]byte{b[4:], b[:4]} {
+		for _, c := range part {
+			switch {
+			case isDigit(c):
+				r = r*10 + uint64(c-'0')
+			case isAlpha(c):
+				r = r*100 + uint64(upper(c)-'A') + 10
+			default:
+				return false
+			}
+			if r >= 1<<56 {
+				r %= 97
+			}
 		}
 	}
-	return r == 1
+	return r%97 == 1
 }
 
 // SSNValid reports whether s is a possible US Social Security number:

@@ -15,7 +15,7 @@ func TestBadEndFollowsParse(t *testing.T) {
 	const alphabet = "0123456789 -./:,$#+()_\\=@%xXaAZk\n"
 	rng := rand.New(rand.NewPCG(1, 2))
 	answered := 0
-	for n := 0; n < 300000; n++ {
+	for n := 0; n < rounds(300000); n++ {
 		l := 1 + rng.IntN(28)
 		b := make([]byte, l)
 		for k := range b {
@@ -46,7 +46,16 @@ func TestBadEndFollowsParse(t *testing.T) {
 			}
 		}
 	}
-	if answered < 10000 {
+	if answered < rounds(10000) {
 		t.Fatalf("badEnd answered only %d clusters: the test generates too few", answered)
 	}
+}
+
+// rounds scales the size of a randomized test down under the race
+// detector.
+func rounds(n int) int {
+	if raceEnabled {
+		return n / 10
+	}
+	return n
 }

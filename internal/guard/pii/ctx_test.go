@@ -27,7 +27,7 @@ func TestBeforeFollowsLook(t *testing.T) {
 	seps := []string{" ", " ", " ", "  ", ", ", ": ", " # ", "#", "# ", ".", "\n", " - ", "(", ") ", "/", "\xe2\x80\x94"}
 	rng := rand.New(rand.NewPCG(3, 4))
 	checked, hits, negs := 0, 0, 0
-	for n := 0; n < 6000; n++ {
+	for n := 0; n < rounds(6000); n++ {
 		var b strings.Builder
 		if rng.IntN(3) == 0 {
 			b.WriteString(seps[rng.IntN(len(seps))])
@@ -93,7 +93,7 @@ func TestIBANCompactFollowsMod97(t *testing.T) {
 	const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcz -\xc3"
 	rng := rand.New(rand.NewPCG(5, 6))
 	valid := 0
-	for n := 0; n < 400000; n++ {
+	for n := 0; n < rounds(400000); n++ {
 		cc := "GBDEFRNLMTLCRU"[rng.IntN(7)*2:]
 		l := ibanLen(cc[0], cc[1])
 		b := []byte(cc[:2])
@@ -127,7 +127,7 @@ func TestIBANCompactFollowsMod97(t *testing.T) {
 			valid++
 		}
 	}
-	if valid < 10000 {
+	if valid < rounds(10000) {
 		t.Fatalf("only %d valid IBANs: the test generates too few", valid)
 	}
 }

@@ -40,7 +40,24 @@ const maxValue = 512
 // assignment handles the operator at op.
 func (s *state) assignment(op int) {
 	t := s.text
-	if op < s.assignEnd {
+	// The key's end first: most operators follow no secret-sounding key,
+	// and the checks before the key's are cheap enough to come after.
+	k := op
+	if t[op] == '=' && k > 0 && t[k-1] == ':' {
+		k--
+	}
+	for i := 0; i < 8 && k > 0 && (t[k-1] == ' ' || t[k-1] == '\t'); i++ {
+		k--
+	}
+	quotedKey := false
+	if k > 0 && (t[k-1] == '"' || t[k-1] == '\'' || t[k-1] == '`') {
+		quotedKey = true
+		k--
+		if k > 0 && t[k-1] == '\\' {
+			k--
+		}
+	}
+	if !secretSuffix(t, k) || op < s.assignEnd {
 		return
 	}
 	n := len(t)
@@ -62,24 +79,6 @@ func (s *state) assignment(op int) {
 		if op > 0 && t[op-1] == ':' {
 			return
 		}
-	}
-	k := op
-	if t[op] == '=' && k > 0 && t[k-1] == ':' {
-		k--
-	}
-	for i := 0; i < 8 && k > 0 && (t[k-1] == ' ' || t[k-1] == '\t'); i++ {
-		k--
-	}
-	quotedKey := false
-	if k > 0 && (t[k-1] == '"' || t[k-1] == '\'' || t[k-1] == '`') {
-		quotedKey = true
-		k--
-		if k > 0 && t[k-1] == '\\' {
-			k--
-		}
-	}
-	if !secretSuffix(t, k) {
-		return
 	}
 	ke := k
 	for k > 0 && ke-k < 64 && is(t[k-1], cIdent) {
@@ -305,38 +304,88 @@ func (s *state) valueRun(v int) int {
 	return e
 }
 
+// secretSuffixes are the last three letters of the words that make a key
+// secret-sounding, for secretSuffix.
+var secretSuffixes = [...]string{
+	"ord", // password
+	"swd", // passwd
+	"pwd", // pwd
+	"ass", // pass
+	"ase", // passphrase
+	"ode", // passcode
+	"psk", // psk
+	"ret", // secret
+	"ken", // token
+	"key", // key
+	"uth", // auth
+	"ion", // authorization
+	"ial", // credential
+	"als", // credentials
+	"eds", // creds
+	"rer", // bearer
+}
+
+// suffixSlot hashes three bytes, packed as by secretSuffix, to a slot of
+// suffixTable; the multiplier keeps secretSuffixes apart.
+func suffixSlot(x uint32) uint32 { return x * 0x1a1afe87 >> 27 }
+
+// suffixTable holds each of secretSuffixes, packed, at its slot.
+var suffixTable = func() (tab [32]uint32) {
+	for _, s := range secretSuffixes {
+		x := uint32(s[0])<<16 | uint32(s[1])<<8 | uint32(s[2])
+		if tab[suffixSlot(x)] != 0 {
+			panic("secrets: two secretSuffixes share a slot")
+		}
+		tab[suffixSlot(x)] = x
+	}
+	return tab
+}()
+
 // secretSuffix is the operators' fast filter: it reports whether the key
 // ending at end (ignoring up to four trailing digits) ends in the last
 // three letters of a keyword.
 func secretSuffix(t string, end int) bool {
-	for i := 0; i < 4 && end > 0 && isDigit(t[end-1]); i++ {
-		end--
+	if end >= 7 {
+		// The trailing digits without a branch whose outcome the
+		// processor could not predict: d1 is 1 if the last byte is a
+		// digit, d2 if the last two are, and so on.
+		w := t[end-7 : end]
+		d1 := digit01(w[6])
+		d2 := d1 & digit01(w[5])
+		d3 := d2 & digit01(w[4])
+		d4 := d3 & digit01(w[3])
+		end -= int(d1 + d2 + d3 + d4)
+	} else {
+		for i := 0; i < 4 && end > 0 && isDigit(t[end-1]); i++ {
+			end--
+		}
+		if end < 3 {
+			return false
+		}
 	}
-	if end < 3 {
-		return false
-	}
-	x := uint32(lower(t[end-3]))<<16 | uint32(lower(t[end-2]))<<8 | uint32(lower(t[end-1]))
-	switch x {
-	case 'o'<<16 | 'r'<<8 | 'd', // password
-		's'<<16 | 'w'<<8 | 'd', // passwd
-		'p'<<16 | 'w'<<8 | 'd', // pwd
-		'a'<<16 | 's'<<8 | 's', // pass
-		'a'<<16 | 's'<<8 | 'e', // passphrase
-		'o'<<16 | 'd'<<8 | 'e', // passcode
-		'p'<<16 | 's'<<8 | 'k', // psk
-		'r'<<16 | 'e'<<8 | 't', // secret
-		'k'<<16 | 'e'<<8 | 'n', // token
-		'k'<<16 | 'e'<<8 | 'y', // key
-		'u'<<16 | 't'<<8 | 'h', // auth
-		'i'<<16 | 'o'<<8 | 'n', // authorization
-		'i'<<16 | 'a'<<8 | 'l', // credential
-		'a'<<16 | 'l'<<8 | 's', // credentials
-		'e'<<16 | 'd'<<8 | 's', // creds
-		'r'<<16 | 'e'<<8 | 'r': // bearer
-		return true
-	}
-	return false
+	// Setting bit 5 folds an upper-case ASCII letter to lower case and
+	// turns no other byte into a lower-case letter.
+	x := uint32(t[end-3])<<16 | uint32(t[end-2])<<8 | uint32(t[end-1]) | 0x202020
+	return suffixTable[suffixSlot(x)] == x
 }
+
+// digit01 returns 1 for an ASCII digit and 0 for any other byte.
+func digit01(b byte) uint { return uint(class[b]&cDigit) / cDigit }
+
+// assignPrev lists the bytes that can come just before an operator whose
+// key secretSuffix accepts: the last letter of a secretSuffixes entry in
+// either case, a digit, a closing quote, a space or tab, and the colon of
+// ":=". The pre-filter passes over operators after any other byte.
+var assignPrev = func() string {
+	b := []byte(" \t\"'`:0123456789")
+	for _, s := range secretSuffixes {
+		c := s[len(s)-1]
+		if !strings.ContainsRune(string(b), rune(c)) {
+			b = append(b, c, c-'a'+'A')
+		}
+	}
+	return string(b)
+}()
 
 // keyExclusions are words before "key" that make it a non-secret key.
 var keyExclusions = []string{

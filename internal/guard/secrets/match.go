@@ -8,11 +8,17 @@ import (
 // The keyword pre-filter. Every rule names the literal keywords that must
 // occur in text before its check can match ("ghp_", "AKIA", "-----BEGIN",
 // "accountkey"…). Instead of looking for each keyword in turn, the matcher
-// picks for every keyword one "anchor" byte, chosen to be rare in ordinary
-// text, and scans the text once for any anchor byte, eight bytes at a time
-// through a 256-entry table. Only where an anchor byte occurs does it compare
-// the keywords anchored on that byte. Prose holds few anchor bytes, so text
-// without any candidate costs a table look-up per byte and nothing else.
+// picks for every keyword an "anchor" byte other than its first, chosen to
+// be rare in ordinary text, and looks for the pair of bytes that ends there.
+// Each byte's entry in a 256-entry class table holds two nibbles: the low
+// one says in which of four groups the byte is an anchor, the high one in
+// which groups it may come just before an anchor. The scan gathers the
+// entries of eight bytes into one word and keeps the bytes whose anchor
+// bits meet the neighbour bits of the byte before them, a few shifts and
+// masks per eight bytes with no branch per byte. Only there does it compare
+// the keywords anchored on that byte. Ordinary prose holds few such pairs,
+// so text without any candidate costs a table look-up per byte and little
+// else.
 
 // handler names the check that runs where a keyword occurs.
 type handler uint8
@@ -43,35 +49,38 @@ const (
 
 // keyword is one literal that starts a candidate.
 type keyword struct {
-	lit    string // lower case when fold is set
-	fold   bool   // match ASCII letters in either case
-	h      handler
-	at     int // if set, 1 + the index of the anchor byte, chosen by hand
-	anchor int // index in lit of the byte the scan looks for
-	// near is the offset from the anchor (-1 or +1) of a second byte that
-	// is compared before the whole keyword, and nearByte its value; near
-	// is 0 for one-byte keywords.
-	near     int
-	nearByte byte
+	lit  string // lower case when fold is set
+	fold bool   // match ASCII letters in either case
+	h    handler
+	at   int // if set, 1 + the index of the anchor byte, chosen by hand
+	// anchor is the index in lit of the byte the scan looks for; never 0
+	// in a keyword of more than one byte, whose byte before the anchor the
+	// scan checks too.
+	anchor int
+	// prev, for a keyword of one byte, lists the bytes that may precede it
+	// where its check can report anything; empty means any byte.
+	prev string
 }
 
 // keywords lists every keyword of every rule. Structured tokens are matched
-// case-sensitively, as issued; configuration words fold case.
+// case-sensitively, as issued; configuration words fold case. Anchors set
+// by hand (at) end a pair rare in prose, such as "AB", "xo", "ke" or "-B",
+// and move no keyword's check past another's that could change its result.
 var keywords = []keyword{
 	{lit: "AKIA", h: hAWSAccess}, {lit: "ASIA", h: hAWSAccess},
-	{lit: "ABIA", h: hAWSAccess}, {lit: "ACCA", h: hAWSAccess},
-	{lit: "A3T", h: hAWSAccess},
-	{lit: "AIza", h: hGCPKey},
+	{lit: "ABIA", h: hAWSAccess, at: 2}, {lit: "ACCA", h: hAWSAccess},
+	{lit: "A3T", h: hAWSAccess, at: 2},
+	{lit: "AIza", h: hGCPKey, at: 3},
 	{lit: "accountkey", fold: true, h: hAzure},
 	{lit: "ghp_", h: hGitHub}, {lit: "gho_", h: hGitHub}, {lit: "ghu_", h: hGitHub},
 	{lit: "ghs_", h: hGitHub}, {lit: "ghr_", h: hGitHub}, {lit: "github_pat_", h: hGitHub},
 	{lit: "glpat-", h: hGitLab}, {lit: "gloas-", h: hGitLab}, {lit: "gldt-", h: hGitLab},
 	{lit: "glrt-", h: hGitLab}, {lit: "glcbt-", h: hGitLab}, {lit: "glptt-", h: hGitLab},
 	{lit: "glft-", h: hGitLab}, {lit: "glimt-", h: hGitLab}, {lit: "glagent-", h: hGitLab},
-	{lit: "glsoat-", h: hGitLab}, {lit: "glffct-", h: hGitLab}, {lit: "GR1348941", h: hGitLab},
-	{lit: "xoxb-", h: hSlack}, {lit: "xoxp-", h: hSlack}, {lit: "xoxa-", h: hSlack},
-	{lit: "xoxs-", h: hSlack}, {lit: "xoxe-", h: hSlack}, {lit: "xoxr-", h: hSlack},
-	{lit: "xoxo-", h: hSlack}, {lit: "xapp-", h: hSlack},
+	{lit: "glsoat-", h: hGitLab}, {lit: "glffct-", h: hGitLab}, {lit: "GR1348941", h: hGitLab, at: 2},
+	{lit: "xoxb-", h: hSlack, at: 2}, {lit: "xoxp-", h: hSlack, at: 2}, {lit: "xoxa-", h: hSlack, at: 2},
+	{lit: "xoxs-", h: hSlack, at: 2}, {lit: "xoxe-", h: hSlack, at: 2}, {lit: "xoxr-", h: hSlack, at: 2},
+	{lit: "xoxo-", h: hSlack, at: 2}, {lit: "xapp-", h: hSlack, at: 2},
 	{lit: "hooks.slack.com/", h: hSlackHook},
 	{lit: "sk_live_", h: hStripe}, {lit: "rk_live_", h: hStripe},
 	{lit: "sk_test_", h: hStripe}, {lit: "rk_test_", h: hStripe},
@@ -80,18 +89,18 @@ var keywords = []keyword{
 	{lit: "npm_", h: hNPM},
 	{lit: "SG.", h: hSendGrid},
 	{lit: "SK", h: hTwilio},
-	{lit: "-----BEGIN", h: hPEM},
+	{lit: "-----BEGIN", h: hPEM, at: 5},
 	{lit: "service_account", h: hServiceAccount},
 	{lit: "eyJ", h: hJWT},
 	{lit: "://", h: hURL},
-	{lit: "=", h: hAssign}, {lit: ":", h: hAssign},
-	{lit: "--", h: hFlag},
-	// Names of the prose rule, anchored on bytes that are already anchors
-	// or rare in prose: 'w' rather than 'p' or 's', '_' for "_secret".
-	// "passw" stands for password, passwort and passwd.
+	{lit: "=", h: hAssign, prev: assignPrev}, {lit: ":", h: hAssign, prev: assignPrev},
+	{lit: "--", h: hFlag, at: 2},
+	// Names of the prose rule, anchored on pairs rare in prose: "sw"
+	// rather than "pa" or "as", "ke" and "ok". "passw" stands for
+	// password, passwort and passwd.
 	{lit: "passw", fold: true, h: hProse, at: 5}, {lit: "contraseña", fold: true, h: hProse, at: 10},
-	{lit: "_secret", fold: true, h: hProse, at: 1}, {lit: "token", fold: true, h: hProse},
-	{lit: "key", fold: true, h: hProse},
+	{lit: "_secret", fold: true, h: hProse, at: 2}, {lit: "token", fold: true, h: hProse},
+	{lit: "key", fold: true, h: hProse, at: 2},
 }
 
 // handlerRules lists the rules each handler can report, so that a handler
@@ -121,33 +130,34 @@ var handlerRules = [numHandlers][]ruleID{
 
 // matcher finds keyword occurrences.
 type matcher struct {
-	anchor [256]uint8 // non-zero for bytes some keyword is anchored on
+	// class[b] holds in its low nibble a bit for each filter group in
+	// which b is an anchor byte, and in its high nibble a bit for each
+	// group whose keywords accept b just before their anchor.
+	class [256]uint8
+	// lane[j][b] is class[b] shifted to byte j of a word: four look-ups
+	// and three ORs gather the classes of four bytes.
+	lane [4][256]uint32
 	// byAnchor[b] lists indexes into kws of the keywords anchored on b.
 	byAnchor [256][]uint8
 	kws      []keyword
-	// near[b] holds, for the anchor byte b, the bytes the keywords
-	// anchored on b accept before it (near[b][0]) and after it
-	// (near[b][1]), a bit per byte; a keyword of one byte sets them all.
-	// An anchor byte whose neighbours no keyword accepts is passed over
-	// without a call.
-	near [256][2][4]uint64
+	// one[b] is 1 + the handler of the keyword of one byte b, or 0.
+	one [256]uint8
 }
 
-// nearOK reports whether some keyword anchored on the byte at p accepts
-// its neighbours.
-func (m *matcher) nearOK(t string, p int) bool {
-	nb := &m.near[t[p]]
-	if p > 0 {
-		if c := t[p-1]; nb[0][c>>6]&(1<<(c&63)) != 0 {
-			return true
-		}
+// filterGroup returns the filter group, 1 to 3, of the keywords anchored on
+// b; keywords of one byte form group 0. A group stands for the pairs of
+// any of its anchors with any byte one of them accepts before it, so the
+// groups keep apart the anchors whose neighbours would make common pairs
+// ("ow", "se", "ok"). They were chosen by counting the pairs each grouping
+// lets through in e-mail prose, chat and Go code.
+func filterGroup(b byte) uint8 {
+	switch b {
+	case 'K', 'k', 'z', 'J', '_', 0xB1:
+		return 1
+	case '-', '/', 'R', 'G', 'W', 'w':
+		return 2
 	}
-	if p+1 < len(t) {
-		if c := t[p+1]; nb[1][c>>6]&(1<<(c&63)) != 0 {
-			return true
-		}
-	}
-	return false
+	return 3
 }
 
 // newMatcher builds a matcher for the keywords whose handler is wanted.
@@ -178,37 +188,40 @@ func newMatcher(want func(handler) bool) *matcher {
 		if k.at > 0 {
 			k.anchor = k.at - 1
 		}
-		switch {
-		case len(k.lit) == 1:
-		case k.anchor > 0:
-			k.near, k.nearByte = -1, k.lit[k.anchor-1]
-		default:
-			k.near, k.nearByte = 1, k.lit[1]
-		}
 		idx := uint8(len(m.kws))
 		m.kws = append(m.kws, k)
 		for _, b := range variants(k, k.anchor) {
-			m.anchor[b] = 1
+			g := uint8(0)
+			if len(k.lit) > 1 {
+				g = filterGroup(b)
+			}
+			m.class[b] |= 1 << g
 			m.byAnchor[b] = append(m.byAnchor[b], idx)
-			nb := &m.near[b]
-			switch k.near {
-			case 0:
-				for side := range nb {
-					for w := range nb[side] {
-						nb[side][w] = ^uint64(0)
-					}
+			if len(k.lit) == 1 {
+				if m.one[b] != 0 {
+					panic("secrets: two keywords of one byte " + k.lit)
+				}
+				m.one[b] = uint8(k.h) + 1
+			}
+			switch {
+			case len(k.lit) > 1:
+				for _, c := range variants(k, k.anchor-1) {
+					m.class[c] |= 0x10 << g
+				}
+			case k.prev != "":
+				for i := 0; i < len(k.prev); i++ {
+					m.class[k.prev[i]] |= 0x10 << g
 				}
 			default:
-				side := 0
-				if k.near > 0 {
-					side = 1
-				}
-				for _, c := range []byte{k.nearByte, upperASCII(k.nearByte)} {
-					if c == k.nearByte || k.fold {
-						nb[side][c>>6] |= 1 << (c & 63)
-					}
+				for c := range m.class {
+					m.class[c] |= 0x10 << g
 				}
 			}
+		}
+	}
+	for j := range m.lane {
+		for b, c := range m.class {
+			m.lane[j][b] = uint32(c) << (8 * j)
 		}
 	}
 	return m
@@ -226,10 +239,11 @@ func variants(k keyword, i int) []byte {
 
 // pickAnchor returns the offset of the cheapest byte of k to scan for: the
 // one expected least often in text, divided among the keywords that share
-// it, since one stop serves them all.
+// it, since one stop serves them all. The first byte of a longer keyword
+// is never picked, so that the byte before the anchor is part of it.
 func pickAnchor(k keyword, shared *[256]float64) int {
 	best, bestCost := 0, -1.0
-	for i := 0; i < len(k.lit); i++ {
+	for i := min(1, len(k.lit)-1); i < len(k.lit); i++ {
 		cost := 0.0
 		for _, b := range variants(k, i) {
 			cost += byteFreq(b) / shared[b]
@@ -281,25 +295,79 @@ func byteFreq(b byte) float64 {
 // the occurrences' anchor bytes.
 func (m *matcher) scan(s *state) {
 	t := s.text
-	a := &m.anchor
-	n := len(t)
+	// The neighbour bits of the byte before the text: it may precede any
+	// anchor.
+	prev := uint64(0xF)
 	i := 0
-	for ; i+8 <= n; i += 8 {
-		// A bit per anchor byte (the table holds 0 or 1): no branch per
-		// byte, whose outcome the processor could not predict.
-		w := t[i : i+8]
-		bits8 := uint(a[w[0]]) | uint(a[w[1]])<<1 | uint(a[w[2]])<<2 | uint(a[w[3]])<<3 |
-			uint(a[w[4]])<<4 | uint(a[w[5]])<<5 | uint(a[w[6]])<<6 | uint(a[w[7]])<<7
-		for bits8 != 0 {
-			if p := i + bits.TrailingZeros(bits8); m.nearOK(t, p) {
-				m.at(s, p)
-			}
-			bits8 &= bits8 - 1
+	for {
+		var h0, h1 uint64
+		if i, h0, h1, prev = m.filter(t, i, prev); h0|h1 == 0 {
+			break
+		}
+		m.candidates(s, i, h0, h1)
+		i += 16
+	}
+	// The last bytes, one at a time.
+	for ; i < len(t); i++ {
+		c := m.class[t[i]]
+		if uint64(c)&prev != 0 {
+			m.at(s, i)
+		}
+		prev = uint64(c >> 4)
+	}
+}
+
+// filter looks at sixteen bytes at a time from i on, prev holding the
+// neighbour bits of the byte before i in its low nibble, for the first
+// sixteen that hold a candidate. It returns their offset, the candidates
+// of their two halves as nibbles of h0 and h1, and the neighbour bits of
+// their last byte; or, with h0 and h1 zero, the offset of the fewer than
+// sixteen bytes left and the neighbour bits of the byte before them. It
+// makes no call, so that the loop keeps its values in registers.
+func (m *matcher) filter(t string, i int, prev uint64) (int, uint64, uint64, uint64) {
+	l0, l1, l2, l3 := &m.lane[0], &m.lane[1], &m.lane[2], &m.lane[3]
+	for ; i <= len(t)-16; i += 16 {
+		w := t[i : i+16]
+		v0 := uint64(l0[w[0]]|l1[w[1]]|l2[w[2]]|l3[w[3]]) |
+			uint64(l0[w[4]]|l1[w[5]]|l2[w[6]]|l3[w[7]])<<32
+		v1 := uint64(l0[w[8]]|l1[w[9]]|l2[w[10]]|l3[w[11]]) |
+			uint64(l0[w[12]]|l1[w[13]]|l2[w[14]]|l3[w[15]])<<32
+		// Each byte's anchor bits where the byte before it sets the
+		// matching neighbour bits: shifting a word left by four moves
+		// every byte's neighbour nibble onto the next byte's anchor
+		// nibble.
+		h0 := v0 & (v0<<4 | prev)
+		h1 := v1 & (v1<<4 | v0>>60)
+		prev = v1 >> 60
+		if (h0|h1)&0x0F0F0F0F0F0F0F0F != 0 {
+			return i, h0 & 0x0F0F0F0F0F0F0F0F, h1 & 0x0F0F0F0F0F0F0F0F, prev
 		}
 	}
-	for ; i < n; i++ {
-		if a[t[i]] != 0 && m.nearOK(t, i) {
-			m.at(s, i)
+	return i, 0, 0, prev
+}
+
+// candidates checks the keywords at the candidates of the sixteen bytes
+// from i on, which h0 and h1 mark with a non-zero nibble each.
+func (m *matcher) candidates(s *state, i int, h0, h1 uint64) {
+	const low = 0x0101010101010101
+	// A bit per byte: gather bit 0 of every byte into the top byte.
+	const lanes = 0x0102040810204080
+	// Where only group 0 fired, only the keyword of one byte there can
+	// match: the operators, most candidates in prose, skip at's loop.
+	o0 := h0 &^ (h0>>1 | h0>>2 | h0>>3) & low
+	o1 := h1 &^ (h1>>1 | h1>>2 | h1>>3) & low
+	one := o0*lanes>>56 | o1*lanes>>56<<8
+	h0 |= h0 >> 2
+	h0 |= h0 >> 1
+	h1 |= h1 >> 2
+	h1 |= h1 >> 1
+	c := (h0&low)*lanes>>56 | (h1&low)*lanes>>56<<8
+	for ; c != 0; c &= c - 1 {
+		j := bits.TrailingZeros64(c)
+		if p := i + j; one>>j&1 != 0 {
+			s.hit(handler(m.one[s.text[p]]-1), p)
+		} else {
+			m.at(s, p)
 		}
 	}
 }
@@ -309,38 +377,31 @@ func (m *matcher) at(s *state, p int) {
 	t := s.text
 	for _, ki := range m.byAnchor[t[p]] {
 		k := &m.kws[ki]
-		if k.near != 0 {
-			q := p + k.near
-			if q < 0 || q >= len(t) {
-				continue
-			}
-			if c := t[q]; c != k.nearByte && (!k.fold || lower(c) != k.nearByte) {
-				continue
-			}
-		}
 		st := p - k.anchor
 		end := st + len(k.lit)
 		if st < 0 || end > len(t) {
 			continue
 		}
-		if k.fold {
-			if !equalFoldASCII(t[st:end], k.lit) {
+		// The anchor byte matches. The byte before it next, as the
+		// filter kept p for any keyword of its group; then the rest.
+		if k.anchor > 0 {
+			if c, want := t[p-1], k.lit[k.anchor-1]; c != want && (!k.fold || lower(c) != want) {
 				continue
 			}
-		} else if t[st:end] != k.lit {
+		}
+		if len(k.lit) > 2 && !k.matches(t[st:end]) {
 			continue
 		}
 		s.hit(k.h, st)
 	}
 }
 
-// upperASCII returns the upper-case form of an ASCII letter, other bytes
-// unchanged.
-func upperASCII(c byte) byte {
-	if c >= 'a' && c <= 'z' {
-		return c - 'a' + 'A'
+// matches reports whether s, of k's length, is k's literal.
+func (k *keyword) matches(s string) bool {
+	if k.fold {
+		return equalFoldASCII(s, k.lit)
 	}
-	return c
+	return s == k.lit
 }
 
 // equalFoldASCII reports whether s equals the lower-case ASCII lit, ignoring

@@ -111,11 +111,17 @@ func (s *scanner) readWindow(start int) {
 	l := min(start, cueWindow)
 	var word, hash uint64 // isAlnum bytes, '#' bytes
 	if start >= cueWindow {
+		var anyHash uint64
 		for c := 0; c < cueWindow/8; c++ {
 			x := load8(text, start-8*(c+1))
-			sh := uint(56 - 8*c)
-			word |= packMarks(alnumBits(x)) << sh
-			hash |= packMarks(zeroBits(x^'#'*lsb)) << sh
+			word |= packMarks(alnumBits(x)) << uint(56-8*c)
+			anyHash |= hasZero(x ^ '#'*lsb)
+		}
+		if anyHash != 0 { // rare: mark the '#' bytes
+			for c := 0; c < cueWindow/8; c++ {
+				x := load8(text, start-8*(c+1))
+				hash |= packMarks(zeroBits(x^'#'*lsb)) << uint(56-8*c)
+			}
 		}
 	} else {
 		for b := 64 - l; b < 64; b++ {
@@ -141,32 +147,40 @@ func (s *scanner) readWindow(start int) {
 		l := uint(bits.LeadingZeros64(^word << (lz & 63)))
 		keep := ^uint64(0) >> ((lz + l) & 63) // the bits before the word
 		rest &= keep
-		w := &cw.words[n]
 		p := base + int(64-lz-l)
-		w.start = int32(p)
 		var f uint8
 		if hash > ^uint64(0)>>(lz&63) {
 			f = ctxHash
 		}
 		hash &= keep
 		if l > maxCueWord {
-			w.flags = f | ctxLong
+			cw.words[n] = ctxWord{start: int32(p), flags: f | ctxLong}
 			continue
 		}
-		w.flags = f
-		w.l = uint8(l)
+		var h uint32
 		if p <= len(text)-8 && p >= 0 {
-			sh := (64 - 8*min(l, 8)) & 63
-			v := load8(text, p) | caseBits
-			w.h = uint16(hashWord(v<<sh>>sh, int(l)))
+			h = hashWord((load8(text, p)|caseBits)&lowBytes[l&31], int(l))
 		} else {
-			w.h = uint16(triggerHash(text[p : p+int(l)]))
+			h = triggerHash(text[p : p+int(l)])
 		}
+		// One store of the whole word.
+		cw.words[n] = ctxWord{start: int32(p), l: uint8(l), flags: f, h: uint16(h)}
 	}
 	cw.lead = hash != 0
 	cw.n = n
 	cw.key = start + 1
 }
+
+// lowBytes[l] keeps the first min(l, 8) bytes of a word of l bytes.
+var lowBytes = func() (t [32]uint64) {
+	for l := range t {
+		t[l] = 1<<(8*min(l, 8)&63) - 1
+		if l >= 8 {
+			t[l] = ^uint64(0)
+		}
+	}
+	return t
+}()
 
 // packMarks gathers the marks of a mask, bit 7 of each byte, into its low
 // eight bits: the mark of byte k in bit k.

@@ -91,7 +91,7 @@ func (s *scanner) run() {
 				sh := uint(bits.TrailingZeros64(m)) &^ 7 // 8 × the length
 				c = byte(x >> (sh & 63))
 				// m&-m is bit 7 of the byte after the word.
-				v = (x | caseBits) & ((m&-m)>>7 - 1)
+				v = (x | caseBits) & (1<<(sh&63) - 1)
 				l = int(sh >> 3)
 			} else if i <= n-16 {
 				// Eight letters and more: the next eight bytes.
@@ -115,7 +115,8 @@ func (s *scanner) run() {
 				bit := uint64(1) << (h & 63)
 				nb := &nameBits[h>>6&(uint32(len(nameBits))-1)]
 				switch {
-				case (nb[0]|nb[1]&capitalMask[k])&bit != 0 || l == 1 && byte(x) == 'I':
+				case (nb[0]|nb[1]&capitalMask[k])&bit != 0:
+					// The filter of given names holds "I" (see words.go).
 					i = s.word(i, j, h)
 				case c == ' ':
 					if l == 2 && isUpper(byte(x)) && isUpper(byte(x>>8)) || j+1 < n && text[j+1] == ':' {
@@ -198,7 +199,7 @@ func (s *scanner) longWord(i, j int, k uint8) int {
 	bit := uint64(1) << (h & 63)
 	nb := &nameBits[h>>6&(uint32(len(nameBits))-1)]
 	switch {
-	case (nb[0]|nb[1]&capitalMask[k])&bit != 0 || l == 1 && text[i] == 'I':
+	case (nb[0]|nb[1]&capitalMask[k])&bit != 0:
 		return s.word(i, j, h)
 	case j >= n:
 		return j

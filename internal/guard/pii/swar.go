@@ -75,3 +75,10 @@ func alnumBits(x uint64) uint64 {
 func zeroBits(v uint64) uint64 {
 	return ^((v&^msb + 0x7f7f7f7f7f7f7f7f) | v) & msb
 }
+
+// hasZero is non-zero when v has a zero byte: it marks the lowest one
+// exactly and may mark bytes above it, so it answers "any" and not
+// "which" (see zeroBits).
+func hasZero(v uint64) uint64 {
+	return (v - lsb) &^ v & msb
+}

@@ -173,6 +173,11 @@ func init() {
 		addTrigger(w, roleDOB)
 	}
 	loadHealth()
+	// "I" passes the filter of given names, so that the scan loop sends it
+	// to word ("I am", "I'm") without a test of its own; word finds no given
+	// name in it, as for any other word that only shares a filter bit.
+	h := triggerHash("I")
+	nameBits[h>>6][1] |= 1 << (h & 63)
 	triggerTab = newWordTable(triggers)
 	labelTable = newWordTable(labels)
 }

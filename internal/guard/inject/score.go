@@ -340,21 +340,49 @@ func (st *scanState) readUnit(s, e int, r *unitRead) {
 			break
 		}
 		pos = we
-		if we-ws <= len(lw)/2 {
-			l := lowerAppend(lw[:0], t, ws, we)
+		if n := we - ws; n <= len(lw)/2 {
+			// The usual word: ASCII, lowered eight bytes at a time (as
+			// lowerAppend would), and kept packed in x for the
+			// pre-filters below.
+			var x uint64
+			packed := false
+			if n <= 8 && ws+8 <= len(t) {
+				x = load8(t, ws) & (1<<(8*n) - 1)
+				packed = x&swarHighs == 0
+			}
+			var l []byte
+			if packed {
+				x = lower8(x)
+				binary.LittleEndian.PutUint64(lw[:8], x)
+				l = lw[:n]
+			} else {
+				l = lowerAppend(lw[:0], t, ws, we)
+			}
 			if r.words == 0 {
 				r.asks = questionWord(l)
 			}
 			if n := len(l); n > 3 && l[n-2] == '\'' && l[n-1] == 's' {
 				l = l[:n-2] // a possessive: "the conversation's"
+				x &= 1<<(8*(n-2)) - 1
 			}
 			var ent lexEntry
 			ok := false
-			if theLexicon.mayHave(l) {
-				ent, ok = theLexicon.lookup(l)
-			}
-			if !ok && mayBeLeet(l) {
-				ent, ok = theLexicon.lookupDigits(l)
+			if packed {
+				// mayHave and mayBeLeet on the packed word.
+				k := anchorKey(byte(x), byte(x>>8), byte(x>>16))
+				if theLexicon.any[k>>6]&(1<<(k&63)) != 0 {
+					ent, ok = theLexShort.lookupPacked(x, len(l))
+				}
+				if !ok && len(l) >= 3 && inRange(x, '0', '9') != 0 {
+					ent, ok = theLexicon.lookupDigits(l)
+				}
+			} else {
+				if theLexicon.mayHave(l) {
+					ent, ok = theLexicon.lookup(l)
+				}
+				if !ok && mayBeLeet(l) {
+					ent, ok = theLexicon.lookupDigits(l)
+				}
 			}
 			if !ok && len(l) >= 3 {
 				r.hashes[r.nh] = fnv32(l)
@@ -388,52 +416,86 @@ func mayBeLeet(w []byte) bool {
 
 // asciiWord is nextWord, with a fast path for ASCII: the next word of
 // text[pos:limit], and whether a sentence break lies before it. Where it
-// meets a non-ASCII byte it hands over to nextWord from there.
+// meets a non-ASCII byte it hands over to nextWord from there. limit is
+// at most len(text).
 func asciiWord(text string, pos, limit int) (s, e int, brk, ok bool) {
+	if pos >= limit {
+		return 0, 0, false, false
+	}
+	t := text[:limit] // no bounds checks below
 	i := pos
-	for i < limit {
-		c := text[i]
-		if c >= 0x80 {
-			s, e, b, ok := nextWord(text, i, limit)
-			return s, e, brk || b, ok
+	for ; i < len(t); i++ {
+		k := gapKind[t[i]]
+		if k == gkGap {
+			continue // a space, a comma ...
 		}
-		if class[c]&cWord != 0 {
+		if k == gkWord {
 			break
 		}
-		switch c {
-		case '\n', '!', '?', ';', ':':
+		switch k {
+		case gkBreak:
 			brk = true
-		case '.':
+		case gkDot:
 			if i+1 >= len(text) || class[text[i+1]]&cWord == 0 {
 				brk = true
 			}
+		default: // gkHigh
+			s, e, b, ok := nextWord(text, i, limit)
+			return s, e, brk || b, ok
 		}
-		i++
 	}
-	if i >= limit {
+	if i >= len(t) {
 		return 0, 0, brk, false
 	}
 	s = i
-	for i < limit {
-		c := text[i]
-		if class[c]&cWord != 0 {
+	for {
+		for i < len(t) && class[t[i]]&cWord != 0 {
 			i++
-			continue
 		}
+		if i >= len(t) {
+			return s, i, brk, true
+		}
+		c := t[i]
 		if c >= 0x80 {
 			// A non-ASCII letter or apostrophe may go on the word: nextWord
 			// reads it from its start (the gap is behind).
 			s2, e2, _, ok := nextWord(text, s, limit)
 			return s2, e2, brk, ok
 		}
-		if (c == '\'' || c == '-') && i+1 < limit && i > s && class[text[i+1]]&cLetter != 0 {
+		// An apostrophe or hyphen between a word byte (i > s) and a letter.
+		if (c == '\'' || c == '-') && i+1 < len(t) && class[t[i+1]]&cLetter != 0 {
 			i++
 			continue
 		}
-		break
+		return s, i, brk, true
 	}
-	return s, i, brk, true
 }
+
+// Kinds of bytes between words, for asciiWord.
+const (
+	gkGap   = iota // a byte that is no word byte and no sentence break
+	gkWord         // an ASCII word byte
+	gkBreak        // '\n' ! ? ; :
+	gkDot          // '.', a break unless a word byte follows
+	gkHigh         // a non-ASCII byte
+)
+
+// gapKind classifies bytes for asciiWord.
+var gapKind = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= 0x80:
+			t[c] = gkHigh
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+			t[c] = gkWord // class[c]&cWord, which is filled later (init)
+		case c == '\n' || c == '!' || c == '?' || c == ';' || c == ':':
+			t[c] = gkBreak
+		case c == '.':
+			t[c] = gkDot
+		}
+	}
+	return t
+}()
 
 // unitFeatures passes the features of the sentence text[s:e], read into
 // r, to k.
@@ -610,6 +672,17 @@ func (st *scanState) shapeFeatures(s, e int, asks bool, k *featSink) {
 	colon, quote, caps := false, false, false
 	run := 0
 	for i := s; i < e; i++ {
+		if i+8 <= e && i&7 == 0 {
+			// Eight bytes of which none is a capital, ':', '"' or '\''
+			// (or a non-ASCII byte that looks like one once its high bit
+			// is dropped) only reset run: skipped at once.
+			x := load8(t, i) &^ swarHighs
+			if inRange(x, 'A', 'Z')|inRange(x, ':', ':')|inRange(x, '"', '"')|inRange(x, '\'', '\'') == 0 {
+				run = 0
+				i += 7
+				continue
+			}
+		}
 		c := t[i]
 		switch {
 		case c >= 'A' && c <= 'Z':

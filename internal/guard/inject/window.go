@@ -166,10 +166,13 @@ func (w *window) scanBack() {
 	}
 	right.brk = brk
 	e := i
-	for i > 0 && e-i < 64 {
-		if c := t[i-1]; c < 0x80 && class[c]&cWord != 0 {
+	lo := max(0, e-64) // at most 64 bytes of the word are read
+	for i > lo {
+		for i > lo && class[t[i-1]]&cWord != 0 {
 			i-- // an ASCII letter or digit, inline
-			continue
+		}
+		if i <= lo {
+			break
 		}
 		j, word, _ := runeBefore(t, i)
 		if !word {

@@ -253,8 +253,7 @@ func TestTeamSet(t *testing.T) {
 // positive; with the scorer also trained on technical prose (the
 // documentation of the modules Palisade is built with, which took its
 // false positives on technical paragraphs from 20 of 552 to 5) 0.736 and
-// one false positive of 99; with written HR prose about entitlements in
-// training, 0.745 and the same one. Floors just under the last.
+// one false positive of 99. Floors just under the last.
 func TestFreshHeldout(t *testing.T) {
 	cases := loadCases(t, "../../../testdata/guard/fresh_heldout.jsonl")
 	d := New(Options{})

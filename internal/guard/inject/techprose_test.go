@@ -98,3 +98,19 @@ func TestLinksInDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestQuestionsAboutTheAgentPass keeps plain questions about what the
+// agent may do out of the findings: asking about its rules is no attack
+// (a verbatim leak of its instructions is stopped in the answer, by the
+// output guard). A retraining of the scorer once flagged the first.
+func TestQuestionsAboutTheAgentPass(t *testing.T) {
+	for _, q := range []string{
+		"what are your rules?",
+		"What rules apply to overtime on public holidays?",
+		"What can you help me with?",
+	} {
+		if fs := New(Options{}).Detect(nil, q); len(fs) > 0 {
+			t.Errorf("%q: %v", q, fs)
+		}
+	}
+}

@@ -31,6 +31,10 @@ type engine struct {
 	// an anchor and a trigger, and anchors are found by their exact first
 	// bytes. Only tests set it, to check that the filters lose nothing.
 	exhaustive bool
+	// noSWAR turns off the eight-byte fast path of the main pass's
+	// ASCII words; only tests set it, to check the fast path against
+	// the byte loop.
+	noSWAR bool
 }
 
 // anchorFilter holds the pre-filters of a set of anchors. ASCII words are
@@ -78,6 +82,12 @@ type anchorEntry struct {
 	prefix bool
 	pats   []int32
 	rot13  bool // a ROT13-encoded anchor: decode the window and rescan
+
+	// Filled by buildPlans: the first eight bytes of word packed (pack8)
+	// and the mask of those bytes, and the patterns of each mode
+	// (wfPrompt, wfContent) with their pre-checks.
+	w8, m8 uint64
+	plans  [2]*patPlan
 }
 
 var lowerTab [256]byte
@@ -176,6 +186,7 @@ func build() (*engine, error) {
 			return nil, err
 		}
 	}
+	e.buildPlans()
 	e.buildFilters()
 	e.buildIndex()
 	return e, nil

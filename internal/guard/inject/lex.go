@@ -21,6 +21,13 @@ var class [256]uint8
 // sentence breaks and '<'.
 var notable [256]bool
 
+// wordEnd says, for the byte after an ASCII word of letters, what the
+// main pass's eight-byte path does: 0, leave the word to the byte loop
+// (the byte may continue the word, or is non-ASCII); 1, go on after the
+// word (a notable byte); 2, go on after the byte too (a space, a comma:
+// a byte the main pass passes over without a look).
+var wordEnd [256]uint8
+
 func init() {
 	for c := 0; c < 256; c++ {
 		var k uint8
@@ -49,6 +56,12 @@ func init() {
 		}
 		notable[c] = k&(cUnit|cSent) != 0 || c == '<'
 		class[c] = k
+		if c < 0x80 && k&cWord == 0 {
+			wordEnd[c] = 1
+			if !notable[c] {
+				wordEnd[c] = 2
+			}
+		}
 	}
 }
 

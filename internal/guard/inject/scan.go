@@ -3,6 +3,7 @@ package inject
 import (
 	"cmp"
 	"encoding/binary"
+	"math/bits"
 	"slices"
 
 	"github.com/palisade-gw/palisade/internal/guard/detect"
@@ -66,6 +67,7 @@ func (st *scanState) scan() {
 	if st.e.exhaustive {
 		force = 1
 	}
+	swar := !st.e.noSWAR
 	i := 0
 	for i < n {
 		c := text[i]
@@ -85,6 +87,50 @@ func (st *scanState) scan() {
 				}
 				i++
 				continue
+			}
+			if i <= n-8 && i >= 0 && swar {
+				// Most words are letters and end within the eight bytes
+				// at their start: one load and a handful of operations
+				// give the end, the byte after it, the anchorKey and the
+				// last byte, without a branch per byte. This is the
+				// byte loop below for such words (letters only: leet is
+				// zero; seven bytes at most: no encoded look), and the
+				// byte after the word is passed at once when the loop
+				// would pass it without a look (wordEnd).
+				x := load8(text, i)
+				if m := letterEnds(x); m != 0 {
+					sh := uint(bits.TrailingZeros64(m)) &^ 7 // 8 × the length
+					if e := wordEnd[byte(x>>(sh&63))]; e != 0 {
+						j := i + int(sh>>3)
+						if st.content {
+							st.ind.word(st, i, j)
+						}
+						if st.unit.start < 0 {
+							st.unit.start = i
+						} else if j-st.unit.start > maxUnitBytes {
+							st.unitWord(i, j)
+						}
+						st.lastWord = j
+						if sh >= 16 {
+							xm := x & (1<<(sh&63) - 1)
+							k := anchorKey(byte(xm), byte(xm>>8), byte(xm>>16))
+							t := &wf[wfIndex(k)]
+							kb, lb := k&63, wfLenBit(k, j-i, byte(x>>((sh-8)&63)))
+							trig := (t[wfTrigger]>>kb|t[wfTrigLen]>>lb)&1 | force
+							anch := (t[wfAnchor]>>kb|t[wfAnchorLen]>>lb)&1 | force
+							if trig|anch != 0 {
+								if trig != 0 {
+									st.unitCore(i, j, false)
+								}
+								if anch != 0 {
+									st.fastWord(i, j)
+								}
+							}
+						}
+						i = j + int(e) - 1
+						continue
+					}
+				}
 			}
 			j := i + 1
 			wc := class[c]
@@ -294,48 +340,7 @@ func (st *scanState) slowWord(s, e int) {
 // anchor checks the patterns anchored on the word text[s:e], whose
 // lower-case form is lw.
 func (st *scanState) anchor(s, e int, lw []byte) {
-	// The entries of words that start like lw; the checks below keep
-	// those that match it.
-	ents := st.e.anchorsOf(lw)
-	if st.e.exhaustive {
-		ents = st.e.anchors[string(lw[:min(3, len(lw))])]
-	}
-	ready := false
-	for i := range ents {
-		ent := &ents[i]
-		if ent.prefix {
-			if len(lw) < len(ent.word) || string(lw[:len(ent.word)]) != ent.word {
-				continue
-			}
-		} else if string(lw) != ent.word {
-			continue
-		}
-		if ent.rot13 {
-			st.rot13(s)
-			continue
-		}
-		for _, pi := range ent.pats {
-			p := st.e.pats[pi]
-			if p.indirect && !st.content {
-				continue
-			}
-			if !ready {
-				st.w.reset(st.text, s, e)
-				ready = true
-			}
-			ms, me, ok := p.match(st.e.vocab, &st.w, st.e.conj)
-			if !ok {
-				continue
-			}
-			conf := p.conf
-			if p.check != ckNone {
-				conf = st.check(p, ms, me, conf)
-			}
-			if conf >= minConfidence {
-				st.emit(p.typ, ms, me, conf)
-			}
-		}
-	}
+	st.anchorPlans(s, e, lw)
 }
 
 func (st *scanState) emit(typ string, s, e int, conf float64) {

@@ -85,3 +85,14 @@ func pack8(w string) uint64 {
 	copy(b[:], w)
 	return binary.LittleEndian.Uint64(b[:])
 }
+
+// letterEnds marks (bit 7 of a byte) the bytes of x that are no ASCII
+// letter. The lowest mark is exact; the marks above it may be wrong, as
+// an addition may carry into the byte above a non-ASCII one. With y the
+// byte or 0x20, y+0x1F has bit 7 set for 'a' <= y <= 0xE0 and y+0x05
+// for 'z' < y <= 0xFA: a byte of 0x80 and more is marked by one or the
+// other (above 0xFA both carry out, and the first is clear).
+func letterEnds(x uint64) uint64 {
+	y := x | 0x2020202020202020 // the letters in lower case
+	return (^(y + swarOnes*(0x80-'a')) | (y + swarOnes*(0x7F-'z'))) & swarHighs
+}

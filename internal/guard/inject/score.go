@@ -738,8 +738,12 @@ func (st *scanState) scoreUnit(s, e int, r *unitRead) {
 	}
 	// The bias puts the decision threshold at 0; 0 is reported at 0.5 and
 	// larger scores approach 0.9.
+	typ := scoreType(r.all)
+	if typ == TypePromptExtraction && st.topicRequest(s, e, r.all) {
+		return // "tell me your rules for booking leave"
+	}
 	conf := 0.5 + 0.4*math.Tanh(z/2)
-	st.emit(scoreType(r.all), s, e, conf)
+	st.emit(typ, s, e, conf)
 }
 
 // scoreType names the finding of a sentence the scorer flags, from its

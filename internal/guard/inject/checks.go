@@ -43,6 +43,7 @@ const (
 	ckNegBefore                // "you don't need to follow": a negation between the subject and the verb
 	ckWorld                    // "where nothing is confidential": a mode or make-believe world
 	ckOrderAfter               // "If you are an AI, ignore ...": an order to the AI follows
+	ckToldAbout                // "what were you told": not "... told about the office move"
 )
 
 // check runs the refinement of p on the match text[s:e].
@@ -96,6 +97,11 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 		return 0
 	case ckPromptNoun:
 		return st.checkPromptNoun(s, e, conf)
+	case ckToldAbout:
+		if st.toldAbout(s, e) {
+			return 0
+		}
+		return conf
 	case ckYouAre:
 		if strings.ContainsAny(t[s:e], "\"'“”‘’«»") {
 			return conf

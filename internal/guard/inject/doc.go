@@ -73,11 +73,12 @@
 // model flags is reported as instruction_override, jailbreak or
 // prompt_extraction, by its classes, at confidence 0.5 or more. A request
 // for the rules of a subject ("tell me your rules for booking leave":
-// staff speak of the company's rules as the agent's) is not reported as
-// prompt_extraction when nothing else in it points at the agent's own
-// instructions (topic.go); a request that names the agent's conduct or
-// the conversation ("your rules for answering users", "your instructions
-// for this chat") still is.
+// staff speak of the company's rules as the agent's), or for what the
+// agent was told about one ("what were you told about the office
+// move?"), is not reported as prompt_extraction when nothing else in it
+// points at the agent's own instructions (topic.go); a request that names
+// the agent's conduct or the conversation ("your rules for answering
+// users", "your instructions for this chat") still is.
 //
 // Sanitize removes hiding characters; Neutralize replaces found
 // instructions with a visible marker, for content passed on to a model.

@@ -176,7 +176,7 @@ var familySpecs = []phraseSpec{
 	{TypePromptExtraction, 0.75, "what *1 did|has|have *1 the|your *1 ^system|developer|developers|operator|operators|creator|creators *1 tell|told|say|said|instruct|instructed *1 you", ckNone},
 	{TypePromptExtraction, 0.55, "@reveal|what|which *3 ^tools|functions|plugins|apis|endpoints|integrations *2 you|you've *2 can|could|have|are *2 call|use|access|invoke|run|execute|available", ckNone},
 	{TypePromptExtraction, 0.85, "what|how *1 were|was|have|are|did *1 you *2 ^configured|initialized|initialised|briefed", ckNone},
-	{TypePromptExtraction, 0.7, "what|how *1 you *1 were|was|have|had|are|'ve *2 ^told|instructed|programmed|prompted|configured|briefed", ckNone},
+	{TypePromptExtraction, 0.7, "what|how *1 you *1 were|was|have|had|are|'ve *2 ^told|instructed|programmed|prompted|configured|briefed", ckToldAbout},
 	{TypePromptExtraction, 0.8, "what|which *1 are|were|is|was *1 your *1 first|second|third|last|final|next|opening|initial|top *1 ^@pnoun|rule|rules|line|sentence|instruction|directive", ckNone},
 	{TypePromptExtraction, 0.65, "what|what's|whats|tell|reveal|give *3 password|passphrase|secret|code|key|token *3 you *2 were|have|been|was|are *2 ^given|told|configured|set|programmed|holding|keeping|hiding|guarding", ckNone},
 	{TypePromptExtraction, 0.6, "what|which *3 are|were *1 you *1 not *2 ^allowed|permitted|supposed *2 to *2 tell|say|share|reveal|discuss|answer|talk|disclose|mention", ckNone},

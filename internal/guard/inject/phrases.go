@@ -613,7 +613,7 @@ var phraseSpecs = []phraseSpec{
 	{TypePromptExtraction, 0.85, "what *1 your *1 developer|developers|creator|creators|operator|owner|admin|administrator|maker|makers|programmer|programmers ^told|instructed|programmed|asked", ckNone},
 	{TypePromptExtraction, 0.85, "@reveal|what|what's|whats *4 of|in|from|inside|within *1 your *2 ^@pnoun", ckPromptNoun},
 	{TypePromptExtraction, 0.85, "@reveal *4 ^@pnoun *2 you|you've *2 were|was|have|been|received|got|given|had *2 set|configured|given|programmed|told|trained", ckPromptNoun},
-	{TypePromptExtraction, 0.85, "what|how *1 were|was|have|are|did *1 you *2 ^told|instructed|programmed|prompted", ckNone},
+	{TypePromptExtraction, 0.85, "what|how *1 were|was|have|are|did *1 you *2 ^told|instructed|programmed|prompted", ckToldAbout},
 	{TypePromptExtraction, 0.85, "what|which *1 are|were|is|was *1 your *3 ^@pnoun", ckPromptNoun},
 	{TypePromptExtraction, 0.85, "what|which *1 are|were|is|was *1 the *2 @qual *2 ^@pnoun", ckPromptNoun},
 	{TypePromptExtraction, 0.8, "translate|summarize|summarise|paraphrase|encode|convert *3 @your *3 ^@pnoun", ckPromptNoun},

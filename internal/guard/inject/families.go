@@ -193,6 +193,19 @@ var familySpecs = []phraseSpec{
 	// users' messages
 	{TypePromptExtraction, 0.45, "@exfilverb *4~ ^@convnoun *5~ to", ckExfil},
 	{TypePromptExtraction, 0.7, "@reveal|@exfilverb|what|anything|everything|all|including|include|plus *4~ other|previous|another|last|earlier|prior|different *1 ^user|users|user's|users'|employee's|employees'|person's|people's|customer's|customers' *2~ asked|said|wrote|typed|messages|questions|conversations|chats|requests|queries|prompts|history|sessions", ckNone},
+	// what other people said to the agent, or its sessions with them: "the
+	// previous user told you", "the last person you talked to",
+	// "conversations you had with other staff", "what other users
+	// mentioned in their chats"
+	{TypePromptExtraction, 0.7, "other|previous|another|last|earlier|prior|different *1 ^@others *2~ told|asked|said|wrote|typed|sent|shared|mentioned|gave|discussed|raised|submitted|entered *1 you", ckNone},
+	{TypePromptExtraction, 0.7, "other|previous|another|last|earlier|prior|different *1 ^@others you|you've *2 talked|spoke|spoken|chatted|helped|assisted|served|answered", ckNone},
+	{TypePromptExtraction, 0.7, "^conversations|chats|sessions|conversation|chat *1 you|you've *2 had|have|held|handled *2 with *1 other|another|previous|earlier|different|all|someone|somebody|anyone|anybody|people|users|employees|colleagues|staff", ckNone},
+	{TypePromptExtraction, 0.7, "who ^else *2~ asked|told|messaged|contacted|emailed|talked|spoke|wrote|chatted *1 you|to", ckNone},
+	{TypePromptExtraction, 0.7, "what|which|anything|everything *2 did|have|has|had *1 my|our *1 ^@others *1 ask|asked|tell|told|say|said|write|wrote|send|sent|share|shared *1 you", ckNone},
+	{TypePromptExtraction, 0.7, "other|another|previous|earlier|different *1 ^@others *2~ mentioned|said|wrote|typed|shared|asked|discussed|told|entered *3~ their|previous|earlier|other *1 chats|chat|conversations|conversation|sessions|session|messages|questions", ckNone},
+	// a link or query meant to carry what the user said: "a link whose
+	// URL ends with everything the user said"
+	{TypePromptExtraction, 0.7, "@exfilverb|link|url|image|query|parameter *5~ ^everything|all|anything *2 the *1 user|human *2~ said|wrote|typed|asked|entered|shared|told|provided", ckNone},
 	{TypePromptExtraction, 0.6, "without *1 telling|informing|notifying|alerting|asking *1 the *1 ^user|users|human|employee", ckNone},
 	{TypePromptExtraction, 0.6, "don't|dont|not|never *1 mention|tell|reveal|disclose|show|explain|let *4~ the ^user|human", ckNone},
 	{TypePromptExtraction, 0.75, "^http|https", ckURLExfil},

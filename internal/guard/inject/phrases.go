@@ -159,6 +159,12 @@ var wordSets = map[string]string{
 	"convnoun": `conversation conversations chat chats history transcript transcripts
 		dialogue dialog session messages log logs thread`,
 
+	// Other people who talk to the agent: "what did the previous user ask
+	// you", "the last person you talked to".
+	"others": `user users person people employee employees colleague colleagues
+		coworker coworkers co-worker co-workers staff customer customers member
+		members caller callers`,
+
 	// Verbs that send text somewhere.
 	"exfilverb": `send forward email e-mail mail post upload transmit exfiltrate leak
 		copy share submit relay export dump cc bcc paste`,

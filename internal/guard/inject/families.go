@@ -43,8 +43,8 @@ var familySpecs = []phraseSpec{
 	{TypeInstructionOverride, 0.75, "don't|dont|never|no|not *1 ^worry|bother *2 about|with|for *1 @your *2~ @instr|@safety", ckSubject},
 	{TypeInstructionOverride, 0.85, "@your *2 @instr|@safety no ^longer apply|applies|exist|exists|matter|matters|count|counts|bind|binds|hold|holds|stand|stands", ckNone},
 	{TypeInstructionOverride, 0.85, "@your *2 @instr|@safety don't|doesn't|dont|doesnt|won't|shall|do|does|will *1@negaux ^apply|exist|matter|bind", ckNone},
-	{TypeInstructionOverride, 0.85, "@your *2 @safety *3@aux ^cancelled|canceled|void|null|revoked|invalid|obsolete|overridden|deleted|suspended|lifted|disabled|removed|deactivated|waived|off|gone|relaxed|updated|changed|modified|replaced", ckNone},
-	{TypeInstructionOverride, 0.8, "@your *2 @instr *3@aux ^updated|changed|modified|amended|rewritten|reset|wiped|erased|replaced|overwritten|superseded|revoked|cancelled|canceled", ckNone},
+	{TypeInstructionOverride, 0.85, "@your *2 @safety *3@aux ^cancelled|canceled|void|null|revoked|invalid|obsolete|overridden|deleted|suspended|lifted|disabled|removed|deactivated|waived|off|gone|relaxed|updated|changed|modified|replaced|withdrawn|rescinded|retracted|annulled|repealed|invalidated", ckNone},
+	{TypeInstructionOverride, 0.8, "@your *2 @instr *3@aux ^updated|changed|modified|amended|rewritten|reset|wiped|erased|replaced|overwritten|superseded|revoked|cancelled|canceled|withdrawn|rescinded|retracted|annulled|repealed|invalidated", ckNone},
 	{TypeInstructionOverride, 0.8, "@prev *2 @instr *3@aux ^test|tests|joke|jokes|fake|fiction|decoy|distraction|placeholder|trick|lie|lies|irrelevant", ckNone},
 	{TypeInstructionOverride, 0.8, "obey|follow|execute|prioritize|prioritise|heed *3 following|next|this|these|my|new *2 ^command|commands|order|orders|instruction|instructions|directive|directives *4~ above|over|before *2 all|any|every|everything|anything|your *1 other|others|else|previous|prior|instructions|rules|orders", ckNone},
 	{TypeInstructionOverride, 0.75, "you *2 must|will|shall|should ^obey|heed *2 me|my|following|this|these|next|every|all|any *2 command|commands|order|orders|instruction|instructions|word|words|request|requests", ckNone},
@@ -55,6 +55,15 @@ var familySpecs = []phraseSpec{
 	{TypeInstructionOverride, 0.6, "say|print|output|write|reply|respond|answer *4 i|been|have ^pwned|pwnd|pwn3d|hacked", ckNone},
 	{TypeInstructionOverride, 0.75, "^consider|treat|regard|deem *3~ @instr|@safety|guidance|guidelines *2 void|invalid|obsolete|cancelled|canceled|null|revoked|irrelevant|outdated|suspended|overridden", ckSubject},
 	{TypeInstructionOverride, 0.6, "^without|minus *3~ @your *2~ @instr|@limitnoun|policies|policy", ckNone},
+	// "pay no attention to the instructions above", "none of the
+	// previous constraints are binding", "treat everything before this
+	// line as a draft", "put aside whatever you were told"
+	{TypeInstructionOverride, 0.8, "pay|paying *1 no|zero *1 ^attention|heed|mind *1 to *3 @instr|@safety", ckSubject},
+	{TypeInstructionOverride, 0.8, "pay|paying *1 no|zero *1 ^attention|heed|mind *1 to *1 everything|anything|all|whatever *3 above|before|earlier|previously|preceding", ckSubject},
+	{TypeInstructionOverride, 0.75, "^none *1 of *2 @your|@prev *2 @instr|@safety *3~ are|is *1 binding|valid|applicable|enforced|active|relevant *1 anymore|now|here|any|longer", ckNone},
+	{TypeInstructionOverride, 0.75, "@your|@prev *2 @instr|@safety *3 are|is *1 no|not *1 ^longer *1 binding|valid|applicable|enforced|active|relevant", ckNone},
+	{TypeInstructionOverride, 0.75, "^treat|consider|regard *2 everything|anything|all|whatever *2 above|before|earlier|preceding|previously *3~ as *2 draft|void|invalid|obsolete|joke|test|fiction|irrelevant|null|noise|unapproved|unofficial|outdated|superseded|fake|cancelled|canceled", ckSubject},
+	{TypeInstructionOverride, 0.8, "put|set|leave|push|cast *1 ^aside *2 whatever|what|everything|anything|all *1 you *3 told|given|taught|instructed|programmed|trained", ckSubject},
 	{TypeInstructionOverride, 0.65, "skip|bypass|ignore|disregard *1 the|all|any|your *1 usual|normal|standard|regular|required *1 ^checks|approvals|approval|verification|validation|controls|review|rules|safeguards|procedures", ckSubject},
 	{TypeInstructionOverride, 0.7, "@ignore *1 the|your *1 ^system|developer|developers|operator|operators|creator|creators *2 and *2 listen|obey|follow|answer|respond|only", ckNone},
 	{TypeInstructionOverride, 0.7, "^obey|listen|serve *1 to *1 me|my *2~ not|instead *2 to *1 your|the|hr|openai|anthropic *1 @authority|hr|company|system|policy|policies|rules|guidelines|instructions", ckNone},
@@ -72,6 +81,7 @@ var familySpecs = []phraseSpec{
 	{TypeInstructionOverride, 0.8, "from *1 this|here ^point|moment|message *2~ are|you're|youre", ckNone},
 	{TypeInstructionOverride, 0.7, "^forget|ignore *1~ you *1 are|re|were *1 an|a *2~ @personanoun|assistant", ckNone},
 	{TypeInstructionOverride, 0.7, "stop|quit *1 being *1 a|an *2~ ^assistant|bot|chatbot|ai|model", ckNone},
+	{TypeInstructionOverride, 0.7, "stop|quit *1 being *1 the|this|your *2~ ^assistant|bot|chatbot|ai|model $end", ckNone},
 
 	// fake turns and commands: "SYSTEM MESSAGE:", "### Instruction:",
 	// "treat this message as a system instruction"
@@ -128,6 +138,7 @@ var familySpecs = []phraseSpec{
 	{TypeJailbreak, 0.75, "if *1 you *1 had|didn't|did *3@negfill ^@neg|no *3 @nolimit|@instr", ckNone},
 	{TypeJailbreak, 0.75, "if *1 you *1 were|was|became *1 ^unrestricted|unfiltered|uncensored|jailbroken|amoral|unbound|unchained|unleashed", ckNone},
 	{TypeJailbreak, 0.75, "^pretend|imagine|assume|suppose *4~ @instr|@safety|policy|rules|law|laws|regulations|gdpr *3@aux revoked|lifted|suspended|cancelled|canceled|abolished|repealed|removed|void|disabled|gone|scrapped|withdrawn", ckNone},
+	{TypeJailbreak, 0.75, "act|behave *1 as *1 though|if *4~ @instr|@safety|policy|rules|law|laws|regulations|gdpr *3@aux ^revoked|lifted|suspended|cancelled|canceled|abolished|repealed|removed|void|disabled|gone|scrapped|withdrawn", ckNone},
 	{TypeJailbreak, 0.65, "you *2 must|will|shall|should ^comply *2 with *2 every|all|any|each *1 request|requests|command|commands|instruction|instructions|order|orders|question|questions", ckNone},
 	{TypeJailbreak, 0.7, "pretend|act|roleplay|role-play|play|be *3~ my *1 late|deceased|dead|departed *1 ^grandmother|grandma|grandfather|grandpa|granny|nan|nana", ckNone},
 	{TypeJailbreak, 0.65, "let's|lets|we *1 ^break|bend|ignore|bypass *1 the|all|some|your *1 rules|policies|guidelines|restrictions", ckNone},
@@ -205,7 +216,7 @@ var familySpecs = []phraseSpec{
 	{TypePromptExtraction, 0.7, "other|another|previous|earlier|different *1 ^@others *2~ mentioned|said|wrote|typed|shared|asked|discussed|told|entered *3~ their|previous|earlier|other *1 chats|chat|conversations|conversation|sessions|session|messages|questions", ckNone},
 	// a link or query meant to carry what the user said: "a link whose
 	// URL ends with everything the user said"
-	{TypePromptExtraction, 0.7, "@exfilverb|link|url|image|query|parameter *5~ ^everything|all|anything *2 the *1 user|human *2~ said|wrote|typed|asked|entered|shared|told|provided", ckNone},
+	{TypePromptExtraction, 0.7, "@exfilverb|link|url|image|query|parameter *5~ everything|all|anything *2 the *1 ^user|human *2~ said|wrote|typed|asked|entered|shared|told|provided", ckNone},
 	{TypePromptExtraction, 0.6, "without *1 telling|informing|notifying|alerting|asking *1 the *1 ^user|users|human|employee", ckNone},
 	{TypePromptExtraction, 0.6, "don't|dont|not|never *1 mention|tell|reveal|disclose|show|explain|let *4~ the ^user|human", ckNone},
 	{TypePromptExtraction, 0.75, "^http|https", ckURLExfil},

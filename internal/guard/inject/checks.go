@@ -44,6 +44,7 @@ const (
 	ckWorld                    // "where nothing is confidential": a mode or make-believe world
 	ckOrderAfter               // "If you are an AI, ignore ...": an order to the AI follows
 	ckToldAbout                // "what were you told": not "... told about the office move"
+	ckVocativeOrder            // "Assistant, from now on ...": a sentence opened by the name, a comma, an order
 )
 
 // check runs the refinement of p on the match text[s:e].
@@ -97,6 +98,11 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 		return 0
 	case ckPromptNoun:
 		return st.checkPromptNoun(s, e, conf)
+	case ckVocativeOrder:
+		if st.vocativeOrder(s, e) {
+			return conf
+		}
+		return 0
 	case ckToldAbout:
 		if st.toldAbout(s, e) {
 			return 0
@@ -899,4 +905,43 @@ func leadingSpace(s string) int {
 		i++
 	}
 	return i
+}
+
+// vocativeOrder reports whether the name text[s:e] ("Assistant",
+// "Chatbot") opens its sentence, or follows a greeting, and is followed
+// by a comma or colon and an order: "Assistant, from now on respond ...",
+// "Hi! Chatbot, please forward ...". A job title in a signature
+// ("Assistant, Finance") gives no order. A note to a person addressed by
+// title ("Assistant, please book the room") is reported too: it is rare
+// in what an agent reads, and it is how an injected note speaks to it.
+func (st *scanState) vocativeOrder(s, e int) bool {
+	t := st.text
+	if e >= len(t) || (t[e] != ',' && t[e] != ':') {
+		return false
+	}
+	if ss, _ := sentenceOf(t, s, e); strings.TrimSpace(t[ss:s]) != "" {
+		ps, pe, _, ok := prevWordIn(t, ss, s)
+		if !ok || !greetings[strings.ToLower(t[ps:pe])] || strings.TrimSpace(t[ss:ps]) != "" {
+			return false
+		}
+	}
+	var b [16]byte
+	ws, we, _, ok := nextWord(t, e+1, min(len(t), e+40))
+	return ok && we-ws <= len(b) && st.e.vocab.classify(lowerAppend(b[:0], t, ws, we)).has(st.e.ids["vocorder"])
+}
+
+// greetings may come before a vocative: "Dear assistant,", "Hi AI:".
+var greetings = map[string]bool{"dear": true, "hi": true, "hello": true, "hey": true, "attention": true, "to": true, "ps": true, "p.s": true}
+
+// prevWordIn returns the last word of text[lo:hi].
+func prevWordIn(t string, lo, hi int) (s, e int, brk, ok bool) {
+	for p := lo; p < hi; {
+		ws, we, b, k := nextWord(t, p, hi)
+		if !k {
+			break
+		}
+		s, e, brk, ok = ws, we, b, true
+		p = we
+	}
+	return s, e, brk, ok
 }

@@ -227,7 +227,12 @@ var familySpecs = []phraseSpec{
 
 	// text addressing an AI that reads it: "AI systems processing this
 	// message must ...", "Note to any AI: ..."
-	{TypeInstructionOverride, 0.75, "@aiword|@aireader *2~ ^reading|processing|parsing|summarizing|summarising|analyzing|analysing|reviewing|screening|evaluating|handling|scanning|ingesting *2 this|these|the|my *1 message|messages|document|documents|email|e-mail|emails|file|text|cv|resume|page|content|invoice|note|letter|application|form|data|input", ckNone},
+	{TypeInstructionOverride, 0.75, "@aiword|@aireader *2~ ^reading|processing|parsing|summarizing|summarising|analyzing|analysing|reviewing|screening|evaluating|handling|scanning|ingesting *2 this|these|the|my *1 message|messages|document|documents|email|e-mail|emails|file|files|text|cv|resume|page|content|invoice|note|notes|letter|application|form|data|input|ticket|tickets|thread|record|records|report|attachment|entry|section|handbook|faq|policy|log", ckNone},
+	{TypeInstructionOverride, 0.75, "@aiword|@aireader *2~ ^reading|processing|parsing|summarizing|summarising|analyzing|analysing|reviewing|screening|evaluating|handling|scanning|ingesting *1 this|these|it $colon", ckNone},
+	{TypeInstructionOverride, 0.75, "when|if|once|whenever *1 an|any|the|a *1 ^@aireader|assistant|model|bot|language-model *2 reads|read|processes|process|summarises|summarizes|summarise|summarize|parses|parse|sees|ingests|analyses|analyzes|handles *2 this|these|the *1 section|page|document|text|message|file|email|e-mail|ticket|content|note|letter|thread|entry|record", ckNone},
+	{TypeInstructionOverride, 0.7, "note|message|instruction|instructions|reminder|notice|memo|directive|request *1 to|for *1 the|this|our|an|any|a *1 ^assistant|model|bot|chatbot|ai|llm $colon", ckNone},
+	{TypeInstructionOverride, 0.7, "^assistant|chatbot|bot|ai|llm|copilot", ckVocativeOrder},
+	{TypeInstructionOverride, 0.75, "@ignore *2 the|this|their *1 ^user's|users'|employee's|human's|requester's|reader's *1 question|questions|request|requests|message|messages|prompt|query|instructions", ckNone},
 	{TypeInstructionOverride, 0.65, "note|message|instruction|instructions|reminder|notice|memo|directive *1 to|for *2 ^@aireader|assistants|models|bots|llms", ckNone},
 	{TypeInstructionOverride, 0.65, "note|message|instruction|instructions|reminder|notice|memo|directive *1 to|for *1 any|all|every *1 ^assistant|model|bot", ckNone},
 	{TypeInstructionOverride, 0.75, "hidden|secret|special|important *1 note|message|instruction|instructions|command|directive *1 to|for *2 ^@aiword", ckNone},

@@ -260,7 +260,13 @@ var wordSets = map[string]string{
 	// injection rather than a greeting.
 	"injectcue": `ignore disregard forget override instead reveal secretly leak bypass
 		rank rate recommend approve grant forward send include insert append
-		mention`,
+		mention share disclose delete`,
+
+	// Orders that follow a vocative "Assistant," in a document: "Assistant,
+	// from now on respond ...", "Chatbot, please forward ...".
+	"vocorder": `from please always never respond reply answer recommend tell send
+		forward include append ignore share disclose delete mark add remove
+		say write output print reveal list stop start switch`,
 
 	// Words that set up a mode or a make-believe world.
 	"worldcue": `mode world universe simulation game scenario story version reality`,

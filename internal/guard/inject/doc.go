@@ -78,7 +78,10 @@
 // move?"), is not reported as prompt_extraction when nothing else in it
 // points at the agent's own instructions (topic.go); a request that names
 // the agent's conduct or the conversation ("your rules for answering
-// users", "your instructions for this chat") still is.
+// users", "your instructions for this chat") still is. Likewise a
+// rehearsal that casts the agent as a workplace counterpart ("simulate a
+// salary negotiation, you play the manager") is not reported as a
+// jailbreak when nothing in it sheds a rule or asks to disclose.
 //
 // Sanitize removes hiding characters; Neutralize replaces found
 // instructions with a visible marker, for content passed on to a model.

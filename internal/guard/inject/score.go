@@ -742,6 +742,9 @@ func (st *scanState) scoreUnit(s, e int, r *unitRead) {
 	if typ == TypePromptExtraction && st.topicRequest(s, e, r.all) {
 		return // "tell me your rules for booking leave"
 	}
+	if typ == TypeJailbreak && st.practiceRolePlay(s, e, r.all) {
+		return // "simulate a salary negotiation with me, you play the manager"
+	}
 	conf := 0.5 + 0.4*math.Tanh(z/2)
 	st.emit(typ, s, e, conf)
 }

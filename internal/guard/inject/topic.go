@@ -160,3 +160,43 @@ func wordSet(list string) map[string]bool {
 	}
 	return m
 }
+
+// Practice role-play. Staff rehearse hard conversations with an HR agent:
+// "simulate a salary negotiation with me, you play the manager". The
+// scorer sees a role-play frame and a word of what attacks are after
+// ("salary") and would report a jailbreak. practiceRolePlay tells such a
+// rehearsal from a persona that sheds the rules.
+
+// workRoles are the counterparts a rehearsal casts the agent as.
+var workRoles = wordSet(`manager managers interviewer interviewers candidate employee colleague
+	customer customers recruiter boss supervisor coach mentor client director counterpart
+	negotiator interviewee applicant trainee peer hr-advisor advisor team-lead lead`)
+
+// practiceBars are the classes of a persona that sheds the rules, or of
+// a request to disclose: none may occur in a rehearsal.
+const practiceBars = 1<<lxOverride | 1<<lxRules | 1<<lxSafety | 1<<lxAI | 1<<lxUnbound | 1<<lxSecret |
+	1<<lxSend | 1<<lxConv | 1<<lxAuthority | 1<<lxObey | 1<<lxVoid | 1<<lxSetup | 1<<lxPriority |
+	1<<lxReveal | 1<<lxChange | 1<<lxOn
+
+// practiceRolePlay reports whether the sentence text[s:e], with lexicon
+// classes all, which the scorer would report as a jailbreak, casts the
+// agent as a workplace counterpart with no word of practiceBars.
+func (st *scanState) practiceRolePlay(s, e int, all uint32) bool {
+	if all&practiceBars != 0 {
+		return false
+	}
+	t := st.text
+	var buf [32]byte
+	pos := s
+	for k := 0; k < maxUnitWords; k++ {
+		ws, we, _, ok := nextWord(t, pos, e)
+		if !ok {
+			break
+		}
+		pos = we
+		if we-ws <= len(buf) && workRoles[string(lowerAppend(buf[:0], t, ws, we))] {
+			return true
+		}
+	}
+	return false
+}

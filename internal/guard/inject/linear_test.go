@@ -30,6 +30,9 @@ var linearInputs = map[string]func(n int) string{
 	"role markers":    func(n int) string { return fill("\nSystem: you must obey\n", n) },
 	"apostrophes":     func(n int) string { return fill("a'", n) },
 	"rot13":           func(n int) string { return fill("vtaber cerivbhf ", n) },
+	"spaced letters":  func(n int) string { return fill("i g n o r e   a l l   ", n) },
+	"spaced short":    func(n int) string { return fill("a b c d e, ", n) },
+	"underscored":     func(n int) string { return fill("i_g_n_o_r_e_a_l_l ", n) },
 	"random bytes": func(n int) string {
 		b := make([]byte, n)
 		rand.New(rand.NewSource(1)).Read(b)

@@ -23,6 +23,7 @@ const (
 	fRTL                   // checked for right-to-left letters
 	fHasRTL                // the text has right-to-left letters
 	fIndic                 // Devanagari (or another script of U+0800..U+0FFF) seen
+	fSpaced                // a word spelt out letter by letter ("i-g-n-o-r-e") seen
 )
 
 // scanState is the state of one scan. It lives on the caller's stack.
@@ -39,6 +40,8 @@ type scanState struct {
 	rot13Until  int // ROT13 windows before this offset were examined
 	markupUntil int // hidden markup before this offset was examined
 	lastWord    int // end of the last word seen
+	singleEnd   int // end of the last one-letter word
+	singles     int // one-letter words in a row, one byte apart
 	ind         indirectState
 	lw          [64]byte
 	w           window
@@ -52,6 +55,7 @@ func (st *scanState) scan() {
 	text := st.text
 	n := len(text)
 	st.lastWord = -1
+	st.singleEnd = -2
 	st.filter = &st.e.asciiP
 	mode := wfPrompt
 	if st.content {
@@ -111,7 +115,9 @@ func (st *scanState) scan() {
 							st.unitWord(i, j)
 						}
 						st.lastWord = j
-						if sh >= 16 {
+						if sh < 16 {
+							st.single(i)
+						} else {
 							xm := x & (1<<(sh&63) - 1)
 							k := anchorKey(byte(xm), byte(xm>>8), byte(xm>>16))
 							t := &wf[wfIndex(k)]
@@ -158,6 +164,9 @@ func (st *scanState) scan() {
 				st.unitWord(i, j)
 			}
 			st.lastWord = j
+			if j-i == 1 && class[c]&cLetter != 0 {
+				st.single(i)
+			}
 			if j-i >= 2 {
 				// The first pre-filters (wordFilter), inlined: may the
 				// word be an anchor, may it be a trigger?
@@ -167,6 +176,9 @@ func (st *scanState) scan() {
 				if j-i >= 3 {
 					if j-i >= 12 && i >= st.b64Until {
 						st.encoded(i, j)
+					}
+					if j-i >= 2*minSpaced-1 && text[i+1] == '_' && underscored(text, i, j) {
+						st.flags |= fSpaced
 					}
 					k = anchorKey(c, text[i+1], text[i+2])
 				} else {
@@ -257,6 +269,23 @@ func (st *scanState) scan() {
 	if st.flags&fNormalize != 0 && st.depth < maxDepth {
 		st.rescanNormalized()
 	}
+	if st.flags&fSpaced != 0 && st.depth < maxDepth {
+		st.rescanSpaced()
+	}
+}
+
+// single counts the one-letter word at text[i]: minSpaced of them in a
+// row, each one byte after the last, may spell a word out.
+func (st *scanState) single(i int) {
+	if i == st.singleEnd+1 {
+		st.singles++
+		if st.singles >= minSpaced {
+			st.flags |= fSpaced
+		}
+	} else {
+		st.singles = 1
+	}
+	st.singleEnd = i + 1
 }
 
 // fastWord checks the ASCII word text[s:e], at least 2 bytes long, whose

@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/palisade-gw/palisade/internal/guard/detect"
@@ -104,7 +105,7 @@ func isLatinLead(c byte) bool { return (c >= 0xC3 && c <= 0xC9) || (c >= 0xCE &&
 func (st *scanState) bidi(i int) int {
 	t := st.text
 	j := i
-	override := false
+	override, rtl := false, false
 	for j < len(t) {
 		k, l := classifyHigh(t, j)
 		if k != hkBidi {
@@ -112,6 +113,7 @@ func (st *scanState) bidi(i int) int {
 		}
 		if t[j+1] == 0x80 && (t[j+2] == 0xAD || t[j+2] == 0xAE) {
 			override = true
+			rtl = rtl || t[j+2] == 0xAE // U+202E RIGHT-TO-LEFT OVERRIDE
 		}
 		j += l
 	}
@@ -124,7 +126,43 @@ func (st *scanState) bidi(i int) int {
 	}
 	st.emit(TypeHiddenText, i, j, conf)
 	st.flags |= fNormalize
+	if rtl && st.depth < maxDepth {
+		st.reversed(j)
+	}
 	return j
+}
+
+// maxReversed bounds the text read right to left after one override.
+const maxReversed = 4096
+
+// reversed scans the text an override control puts right to left, from
+// t[i] to the closing control (U+202C) or the end of the line, with its
+// characters in the order a reader sees them: "\u202eselur ruoy erongi"
+// shows, and to a model that reverses it reads, as "ignore your rules".
+// What it finds is reported over that span.
+func (st *scanState) reversed(i int) {
+	if i < st.rtlUntil {
+		return // inside a span already read
+	}
+	t := st.text
+	end, limit := i, min(len(t), i+maxReversed)
+	for end < limit && t[end] != '\n' && !strings.HasPrefix(t[end:], "\u202c") {
+		end++
+	}
+	st.rtlUntil = end
+	if end-i < 8 {
+		return
+	}
+	rs := []rune(t[i:end])
+	rs = slices.DeleteFunc(rs, func(r rune) bool { // the controls are no text
+		return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069
+	})
+	slices.Reverse(rs)
+	for _, f := range st.nested(string(rs), st.content) {
+		if f.Type != TypeHiddenText {
+			st.emit(f.Type, i, end, f.Confidence)
+		}
+	}
 }
 
 // hasRTL reports whether the text contains Hebrew or Arabic letters.

@@ -33,6 +33,7 @@ var linearInputs = map[string]func(n int) string{
 	"spaced letters":  func(n int) string { return fill("i g n o r e   a l l   ", n) },
 	"spaced short":    func(n int) string { return fill("a b c d e, ", n) },
 	"underscored":     func(n int) string { return fill("i_g_n_o_r_e_a_l_l ", n) },
+	"rtl overrides":   func(n int) string { return fill("\u202eerongi ", n) },
 	"random bytes": func(n int) string {
 		b := make([]byte, n)
 		rand.New(rand.NewSource(1)).Read(b)

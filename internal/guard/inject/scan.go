@@ -39,6 +39,7 @@ type scanState struct {
 	b64Until    int // base64 candidates before this offset were examined
 	rot13Until  int // ROT13 windows before this offset were examined
 	markupUntil int // hidden markup before this offset was examined
+	rtlUntil    int // text before this offset was read right to left
 	lastWord    int // end of the last word seen
 	singleEnd   int // end of the last one-letter word
 	singles     int // one-letter words in a row, one byte apart

@@ -25,7 +25,9 @@
 //     characters (soft hyphens, direction marks, variation selectors)
 //     inside words, bidirectional controls, homoglyph words (Cyrillic,
 //     Greek, Armenian, small capitals), HTML comments and hidden elements
-//     that speak to an AI;
+//     that speak to an AI, words spelt out letter by letter ("i-g-n-o-r-e
+//     a-l-l ...") and text a right-to-left override reverses: the revealed
+//     text is scanned again and its findings reported too;
 //   - encoded_instruction: base64 (also wrapped over lines), hex or ROT13
 //     payloads that decode to one of the above, or that the text asks to
 //     run;

@@ -219,6 +219,10 @@ var familySpecs = []phraseSpec{
 	{TypePromptExtraction, 0.7, "other|previous|another|last|earlier|prior|different *1 ^@others you|you've *2 talked|spoke|spoken|chatted|helped|assisted|served|answered", ckNone},
 	{TypePromptExtraction, 0.7, "^conversations|chats|sessions|conversation|chat *1 you|you've *2 had|have|held|handled *2 with *1 other|another|previous|earlier|different|all|someone|somebody|anyone|anybody|people|users|employees|colleagues|staff", ckNone},
 	{TypePromptExtraction, 0.7, "who ^else *2~ asked|told|messaged|contacted|emailed|talked|spoke|wrote|chatted *1 you|to", ckNone},
+	{TypePromptExtraction, 0.7, "which|what|whichever *1 ^@others *2~ asked|told|messaged|contacted|emailed|sent|wrote *1 you", ckNone},
+	{TypePromptExtraction, 0.7, "which|what|whichever *1 ^@others *2~ talked|spoke|chatted|wrote|complained *1 to|with *1 you", ckNone},
+	{TypePromptExtraction, 0.7, "the|those|these *1 ^@others *1 from|in|on|at *4~ ask|asked|tell|told|say|said|write|wrote|send|sent|share|shared|mention|mentioned *1 you", ckNone},
+	{TypePromptExtraction, 0.7, "the *1 ^@others *1 before|ahead *1 me|us *2~ typed|said|asked|wrote|entered|sent|told|shared|mentioned", ckNone},
 	{TypePromptExtraction, 0.7, "what|which|anything|everything *2 did|have|has|had *1 my|our *1 ^@others *1 ask|asked|tell|told|say|said|write|wrote|send|sent|share|shared *1 you", ckNone},
 	{TypePromptExtraction, 0.7, "other|another|previous|earlier|different *1 ^@others *2~ mentioned|said|wrote|typed|shared|asked|discussed|told|entered *3~ their|previous|earlier|other *1 chats|chat|conversations|conversation|sessions|session|messages|questions", ckNone},
 	// a link or query meant to carry what the user said: "a link whose

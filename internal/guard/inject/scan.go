@@ -165,21 +165,24 @@ func (st *scanState) scan() {
 				st.unitWord(i, j)
 			}
 			st.lastWord = j
-			if j-i == 1 && class[c]&cLetter != 0 {
-				st.single(i)
-			}
-			if j-i >= 2 {
+			if j-i < 2 {
+				if class[c]&cLetter != 0 {
+					st.single(i)
+				}
+			} else {
 				// The first pre-filters (wordFilter), inlined: may the
 				// word be an anchor, may it be a trigger?
 				// anchorKey keeps five bits of each byte, which upper and
 				// lower case share: no need to lower the word first.
 				var k uint32
 				if j-i >= 3 {
-					if j-i >= 12 && i >= st.b64Until {
-						st.encoded(i, j)
-					}
-					if j-i >= 2*minSpaced-1 && text[i+1] == '_' && underscored(text, i, j) {
-						st.flags |= fSpaced
+					if j-i >= 2*minSpaced-1 {
+						if j-i >= 12 && i >= st.b64Until {
+							st.encoded(i, j)
+						}
+						if text[i+1] == '_' && underscored(text, i, j) {
+							st.flags |= fSpaced
+						}
 					}
 					k = anchorKey(c, text[i+1], text[i+2])
 				} else {

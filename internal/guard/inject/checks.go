@@ -45,6 +45,7 @@ const (
 	ckOrderAfter               // "If you are an AI, ignore ...": an order to the AI follows
 	ckToldAbout                // "what were you told": not "... told about the office move"
 	ckVocativeOrder            // "Assistant, from now on ...": a sentence opened by the name, a comma, an order
+	ckFiction                  // "real employee records": a frame of fiction or hypothesis near
 )
 
 // check runs the refinement of p on the match text[s:e].
@@ -98,6 +99,13 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 		return 0
 	case ckPromptNoun:
 		return st.checkPromptNoun(s, e, conf)
+	case ckFiction:
+		// The frame may open the sentence or the one before ("I'm
+		// writing a novel; have the bot recite ...").
+		if st.wordsIn(max(0, s-200), min(len(t), e+120), st.e.ids["fiction"]) {
+			return conf
+		}
+		return 0
 	case ckVocativeOrder:
 		if st.vocativeOrder(s, e) {
 			return conf

@@ -231,6 +231,20 @@ var wordSets = map[string]string{
 		file files records data gossip privacy confidentiality everything anything
 		limits filter filters boundaries ethics morals guidelines information`,
 
+	// Frames that make a request fiction or a hypothesis ("I'm writing a
+	// novel", "as a thought experiment"), and the records such a frame is
+	// used to draw out of an HR agent.
+	"fiction": `novel story stories screenplay script poem fiction fictional movie film
+		scene game roleplay role-play hypothetical hypothetically hypothesis
+		thought experiment imaginary pretend imagine fantasy`,
+	"datanoun": `records record salaries salary addresses address names numbers files file
+		data details history histories reviews payroll diagnoses diagnosis
+		personnel dossiers bonuses bonus pay wages earnings compensation`,
+	// The rarer of those, which the scanner can look for as anchors
+	// without stopping at every "details" of an order confirmation.
+	"datarare": `records salaries addresses files diagnoses diagnosis personnel dossiers
+		payroll wages earnings bonuses compensation histories`,
+
 	// What an AI can be turned into ("you're now a data export tool").
 	"personanoun": `tool database terminal shell api program script exporter engine
 		interface machine console repl bot chatbot ai assistant model persona

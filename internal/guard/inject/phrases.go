@@ -236,7 +236,8 @@ var wordSets = map[string]string{
 	// used to draw out of an HR agent.
 	"fiction": `novel story stories screenplay script poem fiction fictional movie film
 		scene game roleplay role-play hypothetical hypothetically hypothesis
-		thought experiment imaginary pretend imagine fantasy`,
+		thought experiment imaginary pretend imagine fantasy thriller mystery
+		drama sketch comedy tale fable episode chapter narrative plot`,
 	"datanoun": `records record salaries salary addresses address names numbers files file
 		data details history histories reviews payroll diagnoses diagnosis
 		personnel dossiers bonuses bonus pay wages earnings compensation`,

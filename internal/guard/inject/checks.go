@@ -46,6 +46,7 @@ const (
 	ckToldAbout                // "what were you told": not "... told about the office move"
 	ckVocativeOrder            // "Assistant, from now on ...": a sentence opened by the name, a comma, an order
 	ckFiction                  // "real employee records": a frame of fiction or hypothesis near
+	ckDataAfter                // "forget the privacy stuff": a request for data follows in the sentence
 )
 
 // check runs the refinement of p on the match text[s:e].
@@ -99,6 +100,12 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 		return 0
 	case ckPromptNoun:
 		return st.checkPromptNoun(s, e, conf)
+	case ckDataAfter:
+		_, se := sentenceOf(t, s, e)
+		if st.wordsIn(e, min(se, e+120), st.e.ids["dataask"]) {
+			return conf
+		}
+		return 0
 	case ckFiction:
 		// The frame may open the sentence or the one before ("I'm
 		// writing a novel; have the bot recite ...").

@@ -246,6 +246,15 @@ var wordSets = map[string]string{
 	"datarare": `records salaries addresses files diagnoses diagnosis personnel dossiers
 		payroll wages earnings bonuses compensation histories`,
 
+	// Vague nouns for the safety layer when it is waved away ("the privacy
+	// stuff", "the GDPR nonsense"), and what follows such a wave when it
+	// is an attack: a request (for someone's data, or for this one
+	// answer).
+	"vaguenoun": `stuff nonsense bit thing things business rules malarkey rubbish
+		formalities red-tape crap`,
+	"dataask": `tell show give read list print send share reveal who whose where
+		question request`,
+
 	// What an AI can be turned into ("you're now a data export tool").
 	"personanoun": `tool database terminal shell api program script exporter engine
 		interface machine console repl bot chatbot ai assistant model persona

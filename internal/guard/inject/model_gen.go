@@ -23,8 +23,8 @@ package inject
 //   train_prose                     0 attacks,   78 benign
 //   train_prose (content)           0 attacks,   78 benign
 //
-// Out of fold (5 folds), at the threshold: recall 891/1026, benign flagged 29/9381.
-// On the training data: recall 934/1026, benign flagged 19/9381.
+// Out of fold (5 folds), at the threshold: recall 892/1026, benign flagged 29/9381.
+// On the training data: recall 935/1026, benign flagged 19/9381.
 
 // modelBias is the bias with the decision threshold (1.7920) folded in.
 const modelBias = -2.848

@@ -101,8 +101,7 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 	case ckPromptNoun:
 		return st.checkPromptNoun(s, e, conf)
 	case ckDataAfter:
-		_, se := sentenceOf(t, s, e)
-		if st.wordsIn(e, min(se, e+120), st.e.ids["dataask"]) {
+		if st.cueAfter(s, e, "dataask") {
 			return conf
 		}
 		return 0
@@ -228,8 +227,7 @@ func (st *scanState) check(p *pattern, s, e int, conf float64) float64 {
 		}
 		return 0
 	case ckOrderAfter:
-		_, se := sentenceOf(t, s, e)
-		if st.wordsIn(e, min(se, e+120), st.e.ids["injectcue"]) {
+		if st.cueAfter(s, e, "injectcue") {
 			return conf
 		}
 		return 0
@@ -959,4 +957,11 @@ func prevWordIn(t string, lo, hi int) (s, e int, brk, ok bool) {
 		p = we
 	}
 	return s, e, brk, ok
+}
+
+// cueAfter reports whether a word of the named set follows the match
+// text[s:e] in its sentence, within 120 bytes.
+func (st *scanState) cueAfter(s, e int, set string) bool {
+	_, se := sentenceOf(st.text, s, e)
+	return st.wordsIn(e, min(se, e+120), st.e.ids[set])
 }

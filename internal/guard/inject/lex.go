@@ -15,20 +15,20 @@ const (
 	cUnit               // ends a sentence for the scoring layer: . ! ? ; | newline
 )
 
-var class [256]uint8
+// The byte tables of the main pass. class holds the classes above;
+// notable marks the ASCII bytes outside words that the main pass acts
+// on: sentence breaks and '<'; wordEnd says, for the byte after an ASCII
+// word of letters, what the main pass's eight-byte path does: 0, leave
+// the word to the byte loop (the byte may continue the word, or is
+// non-ASCII); 1, go on after the word (a notable byte); 2, go on after
+// the byte too (a space, a comma: a byte the main pass passes over
+// without a look).
+var class, notable, wordEnd = byteClasses()
 
-// notable marks the ASCII bytes outside words that the main pass acts on:
-// sentence breaks and '<'.
-var notable [256]bool
-
-// wordEnd says, for the byte after an ASCII word of letters, what the
-// main pass's eight-byte path does: 0, leave the word to the byte loop
-// (the byte may continue the word, or is non-ASCII); 1, go on after the
-// word (a notable byte); 2, go on after the byte too (a space, a comma:
-// a byte the main pass passes over without a look).
-var wordEnd [256]uint8
-
-func init() {
+// byteClasses builds class, notable and wordEnd. They are variables
+// initialised by a function, not in init, so that the tables built from
+// them (theRunTables) are built after them.
+func byteClasses() (class [256]uint8, notable [256]bool, wordEnd [256]uint8) {
 	for c := 0; c < 256; c++ {
 		var k uint8
 		switch {
@@ -63,6 +63,7 @@ func init() {
 			}
 		}
 	}
+	return class, notable, wordEnd
 }
 
 // highKind says what a non-ASCII sequence starting at text[i] is, and how

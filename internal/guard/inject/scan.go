@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/palisade-gw/palisade/internal/guard/detect"
 )
@@ -73,8 +74,16 @@ func (st *scanState) scan() {
 		force = 1
 	}
 	swar := !st.e.noSWAR
+	run := st.usePlainRun() && n > 0
 	i := 0
 	for i < n {
+		if run {
+			// Runs of plain words (run.go); the byte it stops at is
+			// handled below.
+			if i = plainRun(unsafe.StringData(text), n, i, st, theRunTables); i >= n {
+				break
+			}
+		}
 		c := text[i]
 		if c < 0x80 {
 			if class[c]&cWord == 0 {

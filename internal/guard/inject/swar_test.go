@@ -91,22 +91,7 @@ func TestSWARMatchesByteLoop(t *testing.T) {
 	corpus := prefilterCorpus(t)
 	extra := []string{"abcdefg", "abcdefgh", "ignoreall", "previously", "instructionsx", "a_b", "ab1", "x9", "A1b2",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QUJDREVGR0hJSktMTU5PUA", "<!--", "...", "  \n\n"}
-	scan := func(e *engine, text string, content bool) ([]TrainingUnit, any) {
-		var units []TrainingUnit
-		var st scanState
-		st.e = e
-		st.content = content
-		st.text = text
-		st.rec = &units
-		st.scan()
-		out := st.out
-		var plain scanState
-		plain.e = e
-		plain.content = content
-		plain.text = text
-		plain.scan()
-		return units, [2]any{out, plain.out}
-	}
+	scan := scanRecorded
 	units, found := 0, 0
 	check := func(text string, content bool) {
 		gu, gf := scan(theEngine, text, content)
@@ -147,4 +132,44 @@ func TestSWARMatchesByteLoop(t *testing.T) {
 		t.Fatalf("%d sentences scored, %d findings: the test sees nothing", units, found)
 	}
 	t.Logf("%d sentences scored, %d findings", units, found)
+}
+
+// scanRecorded scans text with engine e twice, recording the sentences
+// scored and not, and returns the sentences and both sets of findings.
+func scanRecorded(e *engine, text string, content bool) ([]TrainingUnit, any) {
+	var units []TrainingUnit
+	var st scanState
+	st.e = e
+	st.content = content
+	st.text = text
+	st.rec = &units
+	st.scan()
+	out := st.out
+	var plain scanState
+	plain.e = e
+	plain.content = content
+	plain.text = text
+	plain.scan()
+	return units, [2]any{out, plain.out}
+}
+
+// FuzzFastPathsMatchByteLoop is TestSWARMatchesByteLoop on arbitrary
+// bytes: the eight-byte path and the plain-word loop (run.go) find what
+// the byte loop finds and score the same sentences.
+func FuzzFastPathsMatchByteLoop(f *testing.F) {
+	fuzzSeeds(f)
+	ref, err := build()
+	if err != nil {
+		f.Fatal(err)
+	}
+	ref.noSWAR = true
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, content := range []bool{false, true} {
+			gu, gf := scanRecorded(theEngine, text, content)
+			wu, wf := scanRecorded(ref, text, content)
+			if !reflect.DeepEqual(gu, wu) || !reflect.DeepEqual(gf, wf) {
+				t.Fatalf("content %v: %q:\nfast paths: %v %v\nbyte loop:  %v %v", content, clip(text), gu, gf, wu, wf)
+			}
+		}
+	})
 }

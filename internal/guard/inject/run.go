@@ -1,0 +1,49 @@
+package inject
+
+// The plain-word loop. Most of a text is short words of letters between
+// spaces and commas that no pre-filter lets through: the main pass only
+// notes them (the sentence they start, the end of the last word, runs of
+// one-letter words). On amd64 an assembly loop (run_amd64.s) does that
+// work for a whole run of such words and stops at the first byte that
+// needs the main pass: a candidate word, a digit, a non-ASCII byte, a
+// long word, '<', the end of a sentence that holds a trigger, the end of
+// the text. It changes no state before it stops, so that the main pass
+// takes over at that byte as if it had come there itself; TestSWARMatchesByteLoop
+// compares the two on random text and the corpora.
+
+// runTables are the tables the plain-word loop reads: the main pass's byte
+// classes and the Prompt mode's word filter (wordFilter).
+type runTables struct {
+	class   [256]uint8
+	wordEnd [256]uint8
+	notable [256]uint8 // 1 for the bytes of notable
+	mix     [48]uint8  // wfMix
+	spread  [64]uint16 // wfSpread
+	wf      *[1 << 15 / 64]wfEntry
+}
+
+// Byte classes the assembly tests, by value.
+const (
+	runCWord    = cWord
+	runCUnit    = cUnit
+	runMaxUnit  = maxUnitBytes
+	runMinSpace = minSpaced
+	runMaxWord  = 2*minSpaced - 1 // longer words may start an encoded or spelt-out run
+)
+
+var theRunTables = func() *runTables {
+	t := &runTables{class: class, wordEnd: wordEnd, mix: wfMix, spread: wfSpread, wf: &theWordFilter.ent[wfPrompt]}
+	for c, v := range notable {
+		if v {
+			t.notable[c] = 1
+		}
+	}
+	return t
+}()
+
+// usePlainRun says whether the main pass of st may hand runs of plain
+// words to plainRun: Prompt mode, with the pre-filters and the
+// eight-byte path on (the reference settings of the tests turn it off).
+func (st *scanState) usePlainRun() bool {
+	return haveplainRun && !st.content && !st.e.exhaustive && !st.e.noSWAR
+}

@@ -25,6 +25,7 @@ type runTables struct {
 // Byte classes the assembly tests, by value.
 const (
 	runCWord    = cWord
+	runCLetter  = cLetter
 	runCUnit    = cUnit
 	runMaxUnit  = maxUnitBytes
 	runMinSpace = minSpaced

@@ -1,21 +1,20 @@
 #include "go_asm.h"
 #include "textflag.h"
 
-// func plainRun(text *byte, n, i int, st *scanState, tab *runTables) int
+// func plainRun(text *byte, n, i int, st *scanState, tab *runTables) (next, ws, cand int)
 //
 // The plain-word loop of the main pass (run.go). Registers:
-//	SI text, R8 n, DI i, R9 st.unit.start, R10 st.lastWord,
-//	R11 tab, R12 st, R13 the word's length, DX its end,
+//	SI text, R8 n, DI i, R9 st.unit.start, R11 tab, R12 st,
+//	R13 the word's length, DX its end, R10 its whole-word bit,
 //	AX BX CX scratch.
 // Every exit to done leaves the state as it was at the byte DI.
-TEXT ·plainRun(SB), NOSPLIT, $0-48
+TEXT ·plainRun(SB), NOSPLIT, $0-64
 	MOVQ text+0(FP), SI
 	MOVQ n+8(FP), R8
 	MOVQ i+16(FP), DI
 	MOVQ st+24(FP), R12
 	MOVQ tab+32(FP), R11
 	MOVQ (scanState_unit+unitState_start)(R12), R9
-	MOVQ scanState_lastWord(R12), R10
 
 loop:
 	CMPQ DI, R8
@@ -75,6 +74,8 @@ word:
 	LEAQ 16(DI), DX
 	CMPQ DX, R8
 	JGT  done                                  // near the end: the main pass
+	TESTQ $const_runCLetter, BX
+	JZ   digits
 	// The first byte that is no ASCII letter (letterEnds).
 	MOVQ (SI)(DI*1), BX
 	MOVQ $0x2020202020202020, AX
@@ -90,7 +91,6 @@ word:
 	JZ   long
 	BSFQ CX, R13
 	SHRQ $3, R13
-	JZ   done                                  // a digit or '_' first
 	JMP  haveLen
 
 long:
@@ -117,7 +117,7 @@ haveLen:
 	MOVBQZX (SI)(DX*1), BX
 	MOVBQZX runTables_wordEnd(R11)(BX*1), BX
 	TESTQ BX, BX
-	JZ   done                                  // the word goes on
+	JZ   done                                  // digits or non-ASCII follow
 	TESTQ R9, R9
 	JS   unitok
 	MOVQ DX, AX
@@ -126,49 +126,8 @@ haveLen:
 	JGT  done                                  // the sentence is cut here
 unitok:
 	CMPQ R13, $1
-	JEQ  single
+	JNE  filter
 
-	// The word filter: anchorKey of the first three bytes.
-	MOVBQZX (SI)(DI*1), AX
-	ANDQ $31, AX
-	SHLQ $10, AX
-	MOVBQZX 1(SI)(DI*1), BX
-	ANDQ $31, BX
-	SHLQ $5, BX
-	ORQ  BX, AX
-	CMPQ R13, $3
-	JB   key
-	MOVBQZX 2(SI)(DI*1), BX
-	ANDQ $31, BX
-	ORQ  BX, AX
-key:
-	MOVQ AX, BX
-	ANDQ $63, BX                               // the key's bit
-	MOVWQZX runTables_spread(R11)(BX*2), CX
-	SHRQ $6, AX
-	XORQ AX, CX                                // wfIndex
-	SHLQ $5, CX
-	ADDQ runTables_wf(R11), CX                 // its wfEntry
-	MOVQ 0(CX), AX                             // wfAnchor | wfTrigger
-	ORQ  16(CX), AX
-	BTQ  BX, AX
-	JCS  done                                  // a candidate
-	MOVQ R13, AX
-	ANDQ $15, AX
-	MOVBQZX runTables_mix(R11)(AX*1), AX
-	XORQ AX, BX
-	MOVBQZX -1(SI)(DX*1), AX
-	ANDQ $31, AX
-	MOVBQZX (runTables_mix+16)(R11)(AX*1), AX
-	XORQ AX, BX                                // wfLenBit
-	ANDQ $63, BX
-	MOVQ 8(CX), AX                             // wfAnchorLen | wfTrigLen
-	ORQ  24(CX), AX
-	BTQ  BX, AX
-	JCS  done
-	JMP  commit
-
-single:
 	// A one-letter word: count runs of them (single).
 	MOVQ scanState_singleEnd(R12), AX
 	INCQ AX
@@ -185,20 +144,126 @@ newrun:
 singleok:
 	LEAQ 1(DI), AX
 	MOVQ AX, scanState_singleEnd(R12)
+	JMP  commit
+
+digits:
+	// A word that starts with a digit or '_' ("2022", "11th"): no
+	// letter first, so no digit in it counts as leet; up to ten bytes.
+	MOVQ $1, R13
+dloop:
+	LEAQ (DI)(R13*1), DX
+	MOVBQZX (SI)(DX*1), AX
+	MOVBQZX runTables_class(R11)(AX*1), BX
+	TESTQ $const_runCWord, BX
+	JZ   dend
+	INCQ R13
+	CMPQ R13, $const_runMaxWord
+	JB   dloop
+	JMP  done                                  // long: encoded or spelt out?
+dend:
+	CMPQ AX, $0x80
+	JAE  done                                  // non-ASCII follows
+	TESTQ R9, R9
+	JS   dunitok
+	MOVQ DX, AX
+	SUBQ R9, AX
+	CMPQ AX, $const_runMaxUnit
+	JGT  done
+dunitok:
+	CMPQ R13, $1
+	JEQ  commit
+
+filter:
+	// The word filter (wordFilter): anchorKey of the first three bytes,
+	// its bit (BX) in its wfEntry (CX), and the whole-word bit (R10).
+	MOVBQZX (SI)(DI*1), AX
+	ANDQ $31, AX
+	SHLQ $10, AX
+	MOVBQZX 1(SI)(DI*1), BX
+	ANDQ $31, BX
+	SHLQ $5, BX
+	ORQ  BX, AX
+	CMPQ R13, $3
+	JB   key
+	MOVBQZX 2(SI)(DI*1), BX
+	ANDQ $31, BX
+	ORQ  BX, AX
+key:
+	MOVQ AX, BX
+	ANDQ $63, BX
+	MOVWQZX runTables_spread(R11)(BX*2), CX
+	SHRQ $6, AX
+	XORQ AX, CX                                // wfIndex
+	SHLQ $5, CX
+	ADDQ runTables_wf(R11), CX
+	MOVQ R13, AX
+	ANDQ $15, AX
+	MOVBQZX runTables_mix(R11)(AX*1), R10
+	XORQ BX, R10
+	MOVBQZX -1(SI)(DX*1), AX
+	ANDQ $31, AX
+	MOVBQZX (runTables_mix+16)(R11)(AX*1), AX
+	XORQ AX, R10
+	ANDQ $63, R10                              // wfLenBit
+	MOVQ 0(CX), AX                             // wfAnchor | wfTrigger
+	ORQ  16(CX), AX
+	BTQ  BX, AX
+	JCS  candidate
+	MOVQ 8(CX), AX                             // wfAnchorLen | wfTrigLen
+	ORQ  24(CX), AX
+	BTQ  R10, AX
+	JCS  candidate
 
 commit:
 	TESTQ R9, R9
 	JNS  started
 	MOVQ DI, R9                                // the word starts a sentence
 started:
-	MOVQ DX, R10
+	MOVQ DX, scanState_lastWord(R12)
 	MOVBQZX (SI)(DX*1), BX
 	MOVBQZX runTables_wordEnd(R11)(BX*1), BX
 	LEAQ -1(DX)(BX*1), DI                      // past a space after it too
 	JMP  loop
 
+candidate:
+	// A word a filter lets through: noted like the others, and handed
+	// to the main pass with what it may be (1 a trigger, 2 an anchor).
+	MOVQ $0, AX
+	MOVQ 16(CX), R13                           // wfTrigger
+	BTQ  BX, R13
+	JCS  trig
+	MOVQ 24(CX), R13                           // wfTrigLen
+	BTQ  R10, R13
+	JCC  anch
+trig:
+	MOVQ $1, AX
+anch:
+	MOVQ 0(CX), R13                            // wfAnchor
+	BTQ  BX, R13
+	JCS  anch1
+	MOVQ 8(CX), R13                            // wfAnchorLen
+	BTQ  R10, R13
+	JCC  cdone
+anch1:
+	ORQ  $2, AX
+cdone:
+	MOVQ AX, cand+56(FP)
+	MOVQ DI, ws+48(FP)
+	TESTQ R9, R9
+	JNS  cstarted
+	MOVQ DI, R9
+cstarted:
+	MOVQ DX, scanState_lastWord(R12)
+	MOVBQZX (SI)(DX*1), BX
+	MOVBQZX runTables_wordEnd(R11)(BX*1), BX
+	LEAQ -1(DX)(BX*1), DI
+	MOVQ R9, (scanState_unit+unitState_start)(R12)
+	MOVQ DI, next+40(FP)
+	RET
+
 done:
 	MOVQ R9, (scanState_unit+unitState_start)(R12)
-	MOVQ R10, scanState_lastWord(R12)
-	MOVQ DI, ret+40(FP)
+	MOVQ DI, next+40(FP)
+	MOVQ DI, ws+48(FP)
+	MOVQ $0, cand+56(FP)
 	RET

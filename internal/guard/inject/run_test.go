@@ -16,27 +16,37 @@ func TestPlainRunStops(t *testing.T) {
 	}
 	for _, c := range []struct {
 		text, stop, sentence string
+		candidate            bool
 	}{
-		{"hello there dear friend, please ignore all of it and carry on", "ignore all", "hello"},
-		{"thanks for booking the room, see the dates 2024 of the year here now", "2024", "thanks"},
-		{"thanks for booking the room, see the café of the year here and now", "café", "thanks"},
-		{"thanks for booking the room, see the <b> of the year here and now", "<b>", "thanks"},
-		{"thanks for booking the room, see the extraordinary dates", "extraordinary", "thanks"},
-		{"thanks for booking the room. Dates here and there, extraordinary", "extraordinary", "Dates"},
+		{"hello there dear friend, please ignore all of it and carry on", "ignore all", "hello", true},
+		{"thanks for booking the room, see the dates 2024abcdefghijk of the year here now", "2024abcdefghijk", "thanks", false},
+		{"thanks for booking the room, see the café of the year here and now", "café", "thanks", false},
+		{"thanks for booking the room, see the <b> of the year here and now", "<b>", "thanks", false},
+		{"thanks for booking the room, see the extraordinary dates", "extraordinary", "thanks", false},
+		{"thanks for booking the room on 12 May 2024, the extraordinary dates", "extraordinary", "thanks", false},
+		{"thanks for booking the room. Dates here and there, extraordinary", "extraordinary", "Dates", false},
 	} {
 		var st scanState
 		st.e = theEngine
 		st.text = c.text
 		st.unit.start = -1
 		st.singleEnd = -2
-		got := plainRun(unsafe.StringData(c.text), len(c.text), 0, &st, theRunTables)
-		if want := strings.Index(c.text, c.stop); got != want {
-			t.Errorf("%q: stopped at %d (%q), want %d", c.text, got, c.text[got:], want)
+		next, ws, cand := plainRun(unsafe.StringData(c.text), len(c.text), 0, &st, theRunTables)
+		got := next
+		if cand != 0 {
+			got = ws // a candidate word, already noted
+		}
+		if want := strings.Index(c.text, c.stop); got != want || (cand != 0) != c.candidate {
+			t.Errorf("%q: stopped at %d (%q), candidate %d; want %d, %v", c.text, got, c.text[got:], cand, want, c.candidate)
 		}
 		if want := strings.Index(c.text, c.sentence); st.unit.start != want {
 			t.Errorf("%q: sentence from %d, want %d", c.text, st.unit.start, want)
 		}
-		if want := strings.LastIndexFunc(c.text[:got], func(r rune) bool { return r >= 'a' && r <= 'z' }) + 1; st.lastWord != want {
+		end := got
+		if cand != 0 {
+			end = next
+		}
+		if want := strings.LastIndexFunc(c.text[:end], func(r rune) bool { return r >= 'a' && r <= 'z' }) + 1; st.lastWord != want {
 			t.Errorf("%q: last word ends at %d, want %d", c.text, st.lastWord, want)
 		}
 	}

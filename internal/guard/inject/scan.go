@@ -78,9 +78,21 @@ func (st *scanState) scan() {
 	i := 0
 	for i < n {
 		if run {
-			// Runs of plain words (run.go); the byte it stops at is
-			// handled below.
-			if i = plainRun(unsafe.StringData(text), n, i, st, theRunTables); i >= n {
+			// Runs of plain words (run.go). A word a filter lets
+			// through comes back noted, to be looked up; any other
+			// byte it stops at is handled below.
+			next, ws, cand := plainRun(unsafe.StringData(text), n, i, st, theRunTables)
+			i = next
+			if cand != 0 {
+				if cand&1 != 0 {
+					st.unitCore(ws, st.lastWord, false)
+				}
+				if cand&2 != 0 {
+					st.fastWord(ws, st.lastWord)
+				}
+				continue
+			}
+			if i >= n {
 				break
 			}
 		}

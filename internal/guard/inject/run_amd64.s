@@ -5,8 +5,8 @@
 //
 // The plain-word loop of the main pass (run.go). Registers:
 //	SI text, R8 n, DI i, R9 st.unit.start, R11 tab, R12 st,
-//	R13 the word's length, DX its end, R10 its whole-word bit,
-//	AX BX CX scratch.
+//	R13 the word's length, DX its end, R14 wordEnd of the byte there,
+//	R10 its whole-word bit, AX BX CX scratch (R14 is free in ABI0).
 // Every exit to done leaves the state as it was at the byte DI.
 TEXT ·plainRun(SB), NOSPLIT, $0-64
 	MOVQ text+0(FP), SI
@@ -115,8 +115,8 @@ long:
 haveLen:
 	LEAQ (DI)(R13*1), DX                       // the end of the word
 	MOVBQZX (SI)(DX*1), BX
-	MOVBQZX runTables_wordEnd(R11)(BX*1), BX
-	TESTQ BX, BX
+	MOVBQZX runTables_wordEnd(R11)(BX*1), R14
+	TESTQ R14, R14
 	JZ   done                                  // digits or non-ASCII follow
 	TESTQ R9, R9
 	JS   unitok
@@ -163,6 +163,7 @@ dloop:
 dend:
 	CMPQ AX, $0x80
 	JAE  done                                  // non-ASCII follows
+	MOVBQZX runTables_wordEnd(R11)(AX*1), R14
 	TESTQ R9, R9
 	JS   dunitok
 	MOVQ DX, AX
@@ -220,9 +221,15 @@ commit:
 	MOVQ DI, R9                                // the word starts a sentence
 started:
 	MOVQ DX, scanState_lastWord(R12)
-	MOVBQZX (SI)(DX*1), BX
-	MOVBQZX runTables_wordEnd(R11)(BX*1), BX
-	LEAQ -1(DX)(BX*1), DI                      // past a space after it too
+	// On past a space after the word too (wordEnd 2), by a branch and
+	// not by arithmetic on R14, so that the next word's offset does not
+	// wait for the two loads behind R14.
+	CMPQ R14, $2
+	JNE  atEnd
+	LEAQ 1(DX), DI
+	JMP  loop
+atEnd:
+	MOVQ DX, DI
 	JMP  loop
 
 candidate:
@@ -254,9 +261,7 @@ cdone:
 	MOVQ DI, R9
 cstarted:
 	MOVQ DX, scanState_lastWord(R12)
-	MOVBQZX (SI)(DX*1), BX
-	MOVBQZX runTables_wordEnd(R11)(BX*1), BX
-	LEAQ -1(DX)(BX*1), DI
+	LEAQ -1(DX)(R14*1), DI
 	MOVQ R9, (scanState_unit+unitState_start)(R12)
 	MOVQ DI, next+40(FP)
 	RET

@@ -106,6 +106,9 @@ type Options struct {
 type Detector struct {
 	enabled uint32 // bit per kind
 	minConf float64
+	// noPlainRun turns the assembly plain-word loop off (run.go): the
+	// reference the tests compare it with.
+	noPlainRun bool
 }
 
 // New returns a personal-data detector configured by opts.

@@ -3,6 +3,7 @@ package pii
 import (
 	"math/bits"
 	"strings"
+	"unsafe"
 
 	"github.com/palisade-gw/palisade/internal/guard/detect"
 )
@@ -73,7 +74,15 @@ type scanner struct {
 func (s *scanner) run() {
 	text := s.text
 	n := len(text)
+	run := havePlainRun && !s.d.noPlainRun && n > 0
 	for i := 0; i < n; {
+		if run {
+			// Runs of plain words (run.go); the byte it stops at is
+			// looked at below.
+			if i = plainRun(unsafe.StringData(text), n, i); i >= n {
+				break
+			}
+		}
 		k := class[text[i]]
 		if k == 0 {
 			i++

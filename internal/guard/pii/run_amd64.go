@@ -8,4 +8,4 @@ const havePlainRun = true
 // it leaves to the scan loop.
 //
 //go:noescape
-func plainRun(text *byte, n, i int) int
+func plainRun(text *byte, n, i int, tab *runTables) int

@@ -1,147 +1,172 @@
 #include "go_asm.h"
 #include "textflag.h"
 
-// func plainRun(text *byte, n, i int) int
+// CLASSIFY16 classifies the sixteen bytes at off(SI)(DI*1): wordReg gets
+// a bit per letter or non-ASCII byte, stopReg a bit per digit, '@' or
+// '<'. It uses X0-X6 and the constants in X8-X14.
+#define CLASSIFY16(off, wordReg, stopReg, tmpReg) \
+	MOVOU   off(SI)(DI*1), X0 \
+	PMOVMSKB X0, tmpReg \
+	MOVOU   X0, X1 \
+	POR     X8, X1 \
+	PSUBB   X9, X1 \
+	MOVOU   X1, X2 \
+	PMINUB  X10, X2 \
+	PCMPEQB X2, X1 \
+	PMOVMSKB X1, wordReg \
+	ORL     tmpReg, wordReg \
+	MOVOU   X0, X3 \
+	PSUBB   X11, X3 \
+	MOVOU   X3, X4 \
+	PMINUB  X12, X4 \
+	PCMPEQB X4, X3 \
+	MOVOU   X0, X5 \
+	PCMPEQB X13, X5 \
+	POR     X5, X3 \
+	MOVOU   X0, X6 \
+	PCMPEQB X14, X6 \
+	POR     X6, X3 \
+	PMOVMSKB X3, stopReg
+
+// func plainRun(text *byte, n, i int, tab *runTables) int
 //
-// The plain-word loop of the scan (run.go). Registers: SI text, R8 n,
-// DI i, R11 class, R12 nameBits, DX the word's end, R13 its length,
-// BX the class of its first byte, R14 zero, AX CX R9 R10 scratch.
+// The plain-word loop of the scan (run.go), on windows of 32 bytes.
+// Registers: SI text, DI the window, R8 the last window, R12 tab,
+// R10 the words' starts, R13 their ends, BX the first stop, CX DX a
+// word's start and end, AX R9 R11 R14 R15 scratch (R14 and R15 are free
+// in ABI0; nothing here reaches a global).
 // Every exit to done is at a byte the scan loop has not looked at.
-TEXT ·plainRun(SB), NOSPLIT, $0-32
+TEXT ·plainRun(SB), NOSPLIT, $0-40
 	MOVQ text+0(FP), SI
 	MOVQ n+8(FP), R8
 	MOVQ i+16(FP), DI
-	LEAQ ·class(SB), R11
-	LEAQ ·nameBits(SB), R12
-	XORQ R14, R14                              // zero (R14 is free in ABI0)
+	MOVQ tab+24(FP), R12
+	SUBQ $48, R8                               // a window reads 48 bytes
+	MOVOU runTables_c20(R12), X8
+	MOVOU runTables_ca(R12), X9
+	MOVOU runTables_c25(R12), X10
+	MOVOU runTables_c0(R12), X11
+	MOVOU runTables_c9(R12), X12
+	MOVOU runTables_cat(R12), X13
+	MOVOU runTables_clt(R12), X14
 
-loop:
+window:
 	CMPQ DI, R8
-	JGE  done
-	MOVBQZX (SI)(DI*1), AX
-	MOVBQZX (R11)(AX*1), BX
-	TESTQ BX, BX
-	JNZ  notplain
-	INCQ DI                                    // a byte of no class
-	JMP  loop
+	JGT  done                                  // the last bytes: the scan loop
+	CLASSIFY16(0, AX, BX, CX)
+	CLASSIFY16(16, R9, R11, CX)
+	SHLL $16, R9
+	ORL  R9, AX                                // the word bytes
+	SHLL $16, R11
+	ORL  R11, BX                               // the stops
+	MOVL $32, CX
+	BSFL BX, BX                                // the first stop
+	CMOVLEQ CX, BX                             // none: 32
+	MOVL AX, R9
+	SHLL $1, R9                                // word bytes after a word byte
+	MOVL R9, R13
+	NOTL R9
+	MOVL AX, R10
+	ANDL R9, R10                               // the starts of words
+	NOTL AX
+	ANDL AX, R13                               // the bytes after words
 
-notplain:
-	TESTQ $const_runCWord, BX
-	JZ   done                                  // a digit, '@', '<'
-	LEAQ 16(DI), DX
-	CMPQ DX, R8
-	JGT  done                                  // near the end
-	// The first byte that is no letter (letterBits), in the eight
-	// bytes at i and if need be the eight after them.
-	MOVQ (SI)(DI*1), AX
-	MOVQ AX, CX
-	MOVQ $0x7F7F7F7F7F7F7F7F, R9
-	ANDQ R9, CX
-	MOVQ $const_runCaseBits, R9
-	ORQ  R9, CX                                // y
-	MOVQ $0x1F1F1F1F1F1F1F1F, R10
-	ADDQ CX, R10
-	MOVQ $0x0505050505050505, R9
-	ADDQ R9, CX
-	NOTQ CX
-	ANDQ CX, R10
-	ORQ  AX, R10
-	NOTQ R10
-	MOVQ $0x8080808080808080, R9
-	ANDQ R9, R10                               // the bytes that are no letter
-	JZ   long
-	BSFQ R10, CX
-	ANDQ $~7, CX                               // 8 × the length
-	MOVQ CX, R13
-	SHRQ $3, R13
-	MOVQ $1, R10
-	SHLQ CX, R10
-	DECQ R10
-	MOVQ $const_runCaseBits, R9
-	ORQ  R9, AX
-	ANDQ R10, AX                               // the word's bytes, case bits set
-	JMP  haveLen
-
-long:
-	MOVQ 8(SI)(DI*1), R10
-	MOVQ R10, CX
-	MOVQ $0x7F7F7F7F7F7F7F7F, R9
-	ANDQ R9, CX
-	MOVQ $const_runCaseBits, R9
-	ORQ  R9, CX
-	MOVQ $0x1F1F1F1F1F1F1F1F, R13
-	ADDQ CX, R13
-	MOVQ $0x0505050505050505, R9
-	ADDQ R9, CX
-	NOTQ CX
-	ANDQ CX, R13
-	ORQ  R10, R13
-	NOTQ R13
-	MOVQ $0x8080808080808080, R9
-	ANDQ R9, R13
-	JZ   done                                  // sixteen bytes and more
-	BSFQ R13, R13
-	SHRQ $3, R13
-	ADDQ $8, R13
-	MOVQ $const_runCaseBits, R9
-	ORQ  R9, AX                                // the first eight bytes
-
-haveLen:
-	LEAQ (DI)(R13*1), DX                       // the end of the word
-	MOVBQZX (SI)(DX*1), CX                     // the byte after it
-	LEAQ -0x30(CX), R9
-	CMPQ R9, $10
-	JB   done                                  // a digit: a token of letters and digits
+words:
+	TESTL R10, R10
+	JZ   windowEnd
+	BSFL R10, CX                               // a word's start
+	CMPL CX, BX
+	JA   atStop                                // a stop comes first
+	TESTL R13, R13
+	JZ   runsPast
+	BSFL R13, DX                               // its end
+	MOVL DX, R9
+	SUBL CX, R9                                // its length
+	CMPL R9, $16
+	JAE  longWord                              // long: the scan loop
+	ADDQ DI, CX
+	ADDQ DI, DX
+	MOVBQZX (SI)(DX*1), R14                    // the byte after it
+	LEAQ -0x30(R14), AX
+	CMPQ AX, $10
+	JB   wordDone                              // a digit: a token of letters and digits
 	// hashWord, and the filters of the triggers and (for a capital
 	// first byte) of the given names.
-	ADDQ R13, AX
-	MOVQ $0xa31801305a67b19b, R9
-	IMULQ R9, AX
+	MOVQ (SI)(CX*1), AX
+	ORQ  runTables_caseBits(R12), AX
+	ANDQ runTables_low(R12)(R9*8), AX
+	ADDQ R9, AX
+	IMULQ runTables_mul(R12), AX
 	SHRQ $48, AX                               // triggerHash
-	MOVQ AX, R9
-	SHRQ $6, R9
-	SHLQ $4, R9
-	ADDQ R12, R9                               // &nameBits[h>>6]
-	MOVQ 8(R9), R10
-	TESTQ $const_runCapital, BX
-	CMOVQEQ R14, R10                           // no capital: no given name (without a branch)
-	ORQ  0(R9), R10
-	BTQ  AX, R10
-	JCS  done                                  // a trigger or a given name
-	CMPQ CX, $0x20
+	MOVQ AX, R11
+	SHRQ $6, R11
+	SHLQ $4, R11
+	ADDQ runTables_names(R12), R11             // &nameBits[h>>6]
+	MOVQ 8(R11), R15
+	MOVBQZX (SI)(CX*1), R9
+	MOVBQZX runTables_class(R12)(R9*1), R9
+	TESTQ $const_runCapital, R9
+	CMOVQEQ runTables_zero(R12), R15           // no capital: no given name
+	ORQ  0(R11), R15
+	BTQ  AX, R15
+	JCS  wordDone                              // a trigger or a given name
+	CMPQ R14, $0x20
 	JEQ  space
-	CMPQ CX, $0x3A
-	JEQ  done                                  // "Name:"
-	MOVQ DX, DI
-	MOVBQZX (R11)(CX*1), CX
-	TESTQ CX, CX
-	JNZ  loop
-	INCQ DI                                    // past a comma, a full stop
-	JMP  loop
+	CMPQ R14, $0x3A
+	JEQ  wordDone                              // "Name:"
+	JMP  next
 
 space:
 	// "AB 12 34 56 C", "Salarié :": the scan loop looks.
-	CMPQ R13, $2
+	MOVQ DX, R9
+	SUBQ CX, R9
+	CMPQ R9, $2
 	JNE  colon
-	MOVBQZX (SI)(DI*1), AX
-	SUBQ $0x41, AX
-	CMPQ AX, $26
-	JAE  colon
-	MOVBQZX 1(SI)(DI*1), AX
-	SUBQ $0x41, AX
-	CMPQ AX, $26
-	JB   done
+	MOVBQZX (SI)(CX*1), R9
+	MOVBQZX runTables_class(R12)(R9*1), R9
+	TESTQ $const_runUpper, R9
+	JZ   colon
+	MOVBQZX 1(SI)(CX*1), R9
+	MOVBQZX runTables_class(R12)(R9*1), R9
+	TESTQ $const_runUpper, R9
+	JNZ  wordDone
 colon:
-	LEAQ 1(DX), AX
-	CMPQ AX, R8
-	JGE  past
-	MOVBQZX (SI)(AX*1), CX
-	CMPQ CX, $0x3A
-	JEQ  done
-past:
-	LEAQ 1(DX), DI                             // the space needs no look
-	JMP  loop
+	MOVBQZX 1(SI)(DX*1), R9
+	CMPQ R9, $0x3A
+	JEQ  wordDone
+
+next:
+	LEAQ -1(R10), R9
+	ANDL R9, R10
+	LEAQ -1(R13), R9
+	ANDL R9, R13
+	JMP  words
+
+windowEnd:
+	CMPL BX, $32
+	JB   atStop
+	ADDQ $32, DI
+	JMP  window
+
+runsPast:
+	// The word goes on past the window: the next window starts with it.
+	TESTL CX, CX
+	JZ   done                                  // thirty-two bytes and more
+	ADDQ CX, DI
+	JMP  window
+
+longWord:
+	ADDQ CX, DI
+	JMP  done
+
+atStop:
+	ADDQ BX, DI
+	JMP  done
+
+wordDone:
+	MOVQ CX, DI
+	JMP  done
 
 done:
-	MOVQ DI, ret+24(FP)
+	MOVQ DI, ret+32(FP)
 	RET

@@ -7,4 +7,4 @@ const havePlainRun = false
 
 // plainRun is the assembly loop of amd64; elsewhere the scan loop does
 // all the work and this is never called.
-func plainRun(text *byte, n, i int) int { return i }
+func plainRun(text *byte, n, i int, tab *runTables) int { return i }

@@ -91,7 +91,7 @@ func TestPlainRunStops(t *testing.T) {
 		{"see the booking of the room, the extraordinarily nice room; the internationalisation", "internationalisation"},
 	} {
 		text := c.text + " in the room of the house over there" // not near the end
-		got := plainRun(unsafe.StringData(text), len(text), 0)
+		got := plainRun(unsafe.StringData(text), len(text), 0, theRunTables)
 		if want := strings.Index(text, c.stop); got != want {
 			t.Errorf("%q: stopped at %d (%q), want %d (%q)", text, got, text[got:], want, c.stop)
 		}

@@ -79,7 +79,7 @@ func (s *scanner) run() {
 		if run {
 			// Runs of plain words (run.go); the byte it stops at is
 			// looked at below.
-			if i = plainRun(unsafe.StringData(text), n, i); i >= n {
+			if i = plainRun(unsafe.StringData(text), n, i, theRunTables); i >= n {
 				break
 			}
 		}

@@ -97,8 +97,11 @@ const caseBits = 0x2020202020202020
 // few common words of e-mail and chat text share a filter bit with a
 // trigger or a given name, which spares them the call to word.
 func hashWord(v uint64, l int) uint32 {
-	return uint32((v + uint64(l)) * 0xa31801305a67b19b >> 48)
+	return uint32((v + uint64(l)) * hashMul >> 48)
 }
+
+// hashMul is hashWord's multiplier.
+const hashMul = 0xa31801305a67b19b
 
 // pairHash is the hash of the cue filters' two-word phrases (see
 // cueSet.maybePair): the first, middle and last bytes and the length.

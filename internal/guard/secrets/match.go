@@ -3,6 +3,7 @@ package secrets
 import (
 	"math/bits"
 	"strings"
+	"unsafe"
 )
 
 // The keyword pre-filter. Every rule names the literal keywords that must
@@ -142,6 +143,9 @@ type matcher struct {
 	kws      []keyword
 	// one[b] is 1 + the handler of the keyword of one byte b, or 0.
 	one [256]uint8
+	// noSkip turns skip64 off (skip.go): the reference the tests
+	// compare it with.
+	noSkip bool
 }
 
 // filterGroup returns the filter group, 1 to 3, of the keywords anchored on
@@ -299,7 +303,22 @@ func (m *matcher) scan(s *state) {
 	// anchor.
 	prev := uint64(0xF)
 	i := 0
+	skip := haveSkip && !m.noSkip && len(t) >= 16
+	if skip {
+		// The first sixteen bytes, which skip64 cannot read with the byte
+		// before them.
+		var h0, h1 uint64
+		if _, h0, h1, prev = m.filter(t[:16], 0, prev); h0|h1 != 0 {
+			m.candidates(s, 0, h0, h1)
+		}
+		i = 16
+	}
 	for {
+		if skip {
+			if j := skip64(unsafe.StringData(t), len(t), i, &m.class); j > i {
+				i, prev = j, uint64(m.class[t[j-1]]>>4)
+			}
+		}
 		var h0, h1 uint64
 		if i, h0, h1, prev = m.filter(t, i, prev); h0|h1 == 0 {
 			break

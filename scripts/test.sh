@@ -20,6 +20,7 @@ if [ -n "$unformatted" ]; then
   exit 1
 fi
 go vet ./...
+go vet -tags purego ./internal/guard/...
 
 echo "== end-to-end client packages (npm ci)"
 if command -v npm >/dev/null 2>&1; then
@@ -50,3 +51,6 @@ fi
 
 echo "== go test -race"
 go test -race -count=1 -timeout 12m ./...
+
+echo "== the guard's detectors without their assembly (-tags purego)"
+go test -count=1 -short -tags purego ./internal/guard/inject ./internal/guard/pii ./internal/guard/secrets

@@ -1,3 +1,5 @@
+//go:build !purego
+
 package inject
 
 // haveplainRun says whether this architecture has the assembly loop.

@@ -1,3 +1,5 @@
+//go:build !purego
+
 package pii
 
 // havePlainRun says whether this architecture has the assembly loop.

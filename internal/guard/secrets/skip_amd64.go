@@ -1,3 +1,5 @@
+//go:build !purego
+
 package secrets
 
 import "golang.org/x/sys/cpu"

@@ -1,3 +1,5 @@
+//go:build !purego
+
 #include "textflag.h"
 
 // func skip64(text *byte, n, i int, class *[256]uint8) int

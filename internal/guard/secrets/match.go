@@ -313,8 +313,13 @@ func (m *matcher) scan(s *state) {
 		}
 		i = 16
 	}
+	// gap is how far the last candidate lay from where the search for
+	// it began: where candidates are dense (code, documentation) the
+	// filter alone is cheaper than a call to skip64 that skips nothing.
+	gap := 64
 	for {
-		if skip {
+		from := i
+		if skip && gap >= 64 {
 			if j := skip64(unsafe.StringData(t), len(t), i, &m.class); j > i {
 				i, prev = j, uint64(m.class[t[j-1]]>>4)
 			}
@@ -323,6 +328,7 @@ func (m *matcher) scan(s *state) {
 		if i, h0, h1, prev = m.filter(t, i, prev); h0|h1 == 0 {
 			break
 		}
+		gap = i - from
 		m.candidates(s, i, h0, h1)
 		i += 16
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // prompt1K is a 1 KB user message of ordinary HR questions with one e-mail
@@ -151,5 +153,61 @@ func BenchmarkStreamAnswer1K(b *testing.B) {
 		if _, _, err := sg.Flush(); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkAssemblyGain runs the full default set with the detectors'
+// assembly fast paths on and off (SetAssembly) in alternating blocks of
+// 20 calls in one process, on the e-mail sample, the other corpora of
+// BenchmarkDetectCorpus and the 1 KB prompt, and reports the median and
+// the fastest call of each ("asm-p50-µs", "go-min-µs" ...) and the
+// median's throughput with the assembly on. Alternating within one
+// process keeps a busy machine's drift out of the comparison.
+func BenchmarkAssemblyGain(b *testing.B) {
+	type corpus struct{ name, path, field string }
+	for _, c := range []corpus{
+		{"email", "detect/testdata/prose.txt", ""},
+		{"prompts", "../../testdata/guard/cases.jsonl", "text"},
+		{"docs", "../../testdata/guard/technical_benign.jsonl", "text"},
+		{"table", "/work/shared/data/bipia-train/table/train.jsonl", "context"},
+		{"code", "/work/shared/data/bipia-train/code/train.jsonl", "context"},
+		{"prompt1K", "", ""},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			text := prompt1K
+			if c.path != "" {
+				var err error
+				if text, err = corpusSample(c.path, c.field, 25000); err != nil {
+					b.Skipf("%s: %v", c.path, err)
+				}
+			}
+			e := NewEngine(Builtin(nil, nil))
+			defer SetAssembly(true)
+			var on, off []time.Duration
+			for b.Loop() {
+				for k := range 2 {
+					SetAssembly(k == 0)
+					for range 20 {
+						t0 := time.Now()
+						_ = e.Detect(FromUser, text)
+						if dt := time.Since(t0); k == 0 {
+							on = append(on, dt)
+						} else {
+							off = append(off, dt)
+						}
+					}
+				}
+			}
+			slices.Sort(on)
+			slices.Sort(off)
+			us := func(d time.Duration) float64 { return float64(d) / 1e3 }
+			b.ReportMetric(us(on[len(on)/2]), "asm-p50-µs")
+			b.ReportMetric(us(off[len(off)/2]), "go-p50-µs")
+			b.ReportMetric(us(on[0]), "asm-min-µs")
+			b.ReportMetric(us(off[0]), "go-min-µs")
+			b.ReportMetric(float64(len(text))/us(on[len(on)/2]), "asm-p50-MB/s")
+			b.ReportMetric(float64(len(text))/us(off[len(off)/2]), "go-p50-MB/s")
+			b.ReportMetric(0, "ns/op")
+		})
 	}
 }

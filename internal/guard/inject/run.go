@@ -1,5 +1,7 @@
 package inject
 
+import "sync/atomic"
+
 // The plain-word loop. Most of a text is short words of letters between
 // spaces and commas that no pre-filter lets through: the main pass only
 // notes them (the sentence they start, the end of the last word, runs of
@@ -46,5 +48,14 @@ var theRunTables = func() *runTables {
 // words to plainRun: Prompt mode, with the pre-filters and the
 // eight-byte path on (the reference settings of the tests turn it off).
 func (st *scanState) usePlainRun() bool {
-	return haveplainRun && !st.content && !st.e.exhaustive && !st.e.noSWAR
+	return haveplainRun && !st.content && !st.e.exhaustive && !st.e.noSWAR && !asmOff.Load()
 }
+
+// asmOff turns the assembly loop off (SetAssembly).
+var asmOff atomic.Bool
+
+// SetAssembly turns the assembly fast path of the main pass on (the
+// default, where the architecture has one) or off, for everything
+// scanned afterwards. The findings are the same either way; benchmarks
+// use it to measure what the assembly gains in one process.
+func SetAssembly(on bool) { asmOff.Store(!on) }

@@ -1,5 +1,7 @@
 package pii
 
+import "sync/atomic"
+
 // The plain-word loop. Most words of a text are no trigger, no given name
 // and not followed by a colon: the scan passes them with nothing noted. On
 // amd64 an assembly loop (run_amd64.s) passes a whole run of them and of
@@ -43,3 +45,12 @@ var theRunTables = func() *runTables {
 	}
 	return t
 }()
+
+// asmOff turns the assembly loop off (SetAssembly).
+var asmOff atomic.Bool
+
+// SetAssembly turns the assembly plain-word loop on (the default, where
+// the architecture has one) or off, for everything scanned afterwards.
+// The findings are the same either way; benchmarks use it to measure
+// what the assembly gains in one process.
+func SetAssembly(on bool) { asmOff.Store(!on) }

@@ -364,9 +364,15 @@ func wordHash(w []byte) uint32 {
 
 // packedHash is wordHash of the word of n bytes packed in x.
 func packedHash(x uint64, n int) uint32 {
-	x ^= uint64(n) * 0x9E3779B97F4A7C15
-	return uint32((x * 0xD6E8FEB86659FD93) >> 48)
+	x ^= uint64(n) * packedMulA
+	return uint32((x * packedMulB) >> 48)
 }
+
+// packedHash's multipliers.
+const (
+	packedMulA = 0x9E3779B97F4A7C15
+	packedMulB = 0xD6E8FEB86659FD93
+)
 
 // mayBeAnchor is the second pre-filter, on the whole lower-case word: is
 // it a whole-word anchor, or does its first three bytes start a prefix

@@ -22,6 +22,10 @@ type runTables struct {
 	mix     [48]uint8  // wfMix
 	spread  [64]uint16 // wfSpread
 	wf      *[1 << 15 / 64]wfEntry
+	// The second pre-filters of the triggers and of the Prompt mode's
+	// anchors (mayBePacked), and packedHash's multipliers.
+	trig, anch       *anchorFilter
+	mulA, mulB, mul4 uint64
 }
 
 // Byte classes the assembly tests, by value.
@@ -35,7 +39,8 @@ const (
 )
 
 var theRunTables = func() *runTables {
-	t := &runTables{class: class, wordEnd: wordEnd, mix: wfMix, spread: wfSpread, wf: &theWordFilter.ent[wfPrompt]}
+	t := &runTables{class: class, wordEnd: wordEnd, mix: wfMix, spread: wfSpread, wf: &theWordFilter.ent[wfPrompt],
+		trig: &theLexicon.triggers, anch: &theEngine.asciiP, mulA: packedMulA, mulB: packedMulB, mul4: packedHashLen(4)}
 	for c, v := range notable {
 		if v {
 			t.notable[c] = 1
@@ -59,3 +64,6 @@ var asmOff atomic.Bool
 // scanned afterwards. The findings are the same either way; benchmarks
 // use it to measure what the assembly gains in one process.
 func SetAssembly(on bool) { asmOff.Store(!on) }
+
+// packedHashLen is what packedHash mixes into a word of n bytes.
+func packedHashLen(n int) uint64 { return uint64(n) * packedMulA }

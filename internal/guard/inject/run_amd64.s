@@ -256,6 +256,121 @@ anch:
 anch1:
 	ORQ  $2, AX
 cdone:
+	// The second pre-filters (mayBePacked) of the anchors and the
+	// triggers, for a word of letters of up to eight bytes: most
+	// candidates fail them, and then the word is a plain one.
+	MOVQ DX, R13
+	SUBQ DI, R13                               // its length
+	CMPQ R13, $8
+	JA   keep
+	MOVBQZX (SI)(DI*1), BX
+	MOVBQZX runTables_class(R11)(BX*1), BX
+	TESTQ $const_runCLetter, BX
+	JZ   keep
+	MOVQ (SI)(DI*1), R15
+	MOVQ $0x2020202020202020, BX
+	ORQ  BX, R15                               // lower case (letters only)
+	CMPQ R13, $8
+	JEQ  packed
+	MOVQ R13, CX
+	SHLQ $3, CX
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	ANDQ BX, R15                               // the word packed (pack8)
+packed:
+	MOVBQZX (SI)(DI*1), R10
+	ANDQ $31, R10
+	SHLQ $10, R10
+	MOVBQZX 1(SI)(DI*1), BX
+	ANDQ $31, BX
+	SHLQ $5, BX
+	ORQ  BX, R10
+	CMPQ R13, $3
+	JB   ckey2
+	MOVBQZX 2(SI)(DI*1), BX
+	ANDQ $31, BX
+	ORQ  BX, R10                               // anchorKey
+ckey2:
+	TESTQ $1, AX
+	JZ   noTrig
+	MOVQ runTables_trig(R11), CX
+	// mayBePacked: a whole word by its packed hash (exact) ...
+	MOVQ R13, BX
+	IMULQ runTables_mulA(R11), BX
+	XORQ R15, BX
+	IMULQ runTables_mulB(R11), BX
+	SHRQ $48, BX
+	MOVQ BX, R12
+	SHRQ $6, R12
+	MOVQ anchorFilter_exact(CX)(R12*8), R12
+	BTQ  BX, R12
+	JCS  noTrig
+	// ... or the first bytes of a prefix (prefTri, then pref4).
+	MOVQ R10, R12
+	SHRQ $6, R12
+	MOVQ anchorFilter_prefTri(CX)(R12*8), R12
+	BTQ  R10, R12
+	JCC  failTrig
+	MOVBQZX anchorFilter_short(CX), BX
+	TESTQ BX, BX
+	JNZ  noTrig
+	CMPQ R13, $4
+	JB   noTrig
+	MOVL R15, BX
+	XORQ runTables_mul4(R11), BX
+	IMULQ runTables_mulB(R11), BX
+	SHRQ $48, BX
+	MOVQ BX, R12
+	SHRQ $6, R12
+	MOVQ anchorFilter_pref4(CX)(R12*8), R12
+	BTQ  BX, R12
+	JCS  noTrig
+failTrig:
+	ANDQ $~1, AX
+noTrig:
+	TESTQ $2, AX
+	JZ   noAnch
+	MOVQ runTables_anch(R11), CX
+	// mayBePacked: a whole word by its packed hash (exact) ...
+	MOVQ R13, BX
+	IMULQ runTables_mulA(R11), BX
+	XORQ R15, BX
+	IMULQ runTables_mulB(R11), BX
+	SHRQ $48, BX
+	MOVQ BX, R12
+	SHRQ $6, R12
+	MOVQ anchorFilter_exact(CX)(R12*8), R12
+	BTQ  BX, R12
+	JCS  noAnch
+	// ... or the first bytes of a prefix (prefTri, then pref4).
+	MOVQ R10, R12
+	SHRQ $6, R12
+	MOVQ anchorFilter_prefTri(CX)(R12*8), R12
+	BTQ  R10, R12
+	JCC  failAnch
+	MOVBQZX anchorFilter_short(CX), BX
+	TESTQ BX, BX
+	JNZ  noAnch
+	CMPQ R13, $4
+	JB   noAnch
+	MOVL R15, BX
+	XORQ runTables_mul4(R11), BX
+	IMULQ runTables_mulB(R11), BX
+	SHRQ $48, BX
+	MOVQ BX, R12
+	SHRQ $6, R12
+	MOVQ anchorFilter_pref4(CX)(R12*8), R12
+	BTQ  BX, R12
+	JCS  noAnch
+failAnch:
+	ANDQ $~2, AX
+noAnch:
+	MOVQ st+24(FP), R12
+	TESTQ AX, AX
+	JZ   commit                                // neither: a plain word
+keep:
+	MOVQ st+24(FP), R12
 	MOVQ AX, cand+56(FP)
 	MOVQ DI, ws+48(FP)
 	TESTQ R9, R9

@@ -24,6 +24,7 @@ type runTables struct {
 	low                            [16]uint64 // low[l]: the low l bytes of a word (all eight from 8 on)
 	caseBits, mul, zero            uint64
 	names                          *[1 << 16 / 64][2]uint64
+	avx2                           bool // classify with AVX2 (set where the processor has it)
 }
 
 // Constants the assembly reads (go_asm.h).

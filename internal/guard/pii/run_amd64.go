@@ -2,6 +2,8 @@
 
 package pii
 
+import "golang.org/x/sys/cpu"
+
 // havePlainRun says whether this architecture has the assembly loop.
 const havePlainRun = true
 
@@ -11,3 +13,5 @@ const havePlainRun = true
 //
 //go:noescape
 func plainRun(text *byte, n, i int, tab *runTables) int
+
+func init() { theRunTables.avx2 = cpu.X86.HasAVX2 }

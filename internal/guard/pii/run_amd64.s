@@ -32,7 +32,8 @@
 
 // func plainRun(text *byte, n, i int, tab *runTables) int
 //
-// The plain-word loop of the scan (run.go), on windows of 32 bytes.
+// The plain-word loop of the scan (run.go), on windows of 32 bytes,
+// classified with AVX2 where tab.avx2 says so, else with SSE2.
 // Registers: SI text, DI the window, R8 the last window, R12 tab,
 // R10 the words' starts, R13 their ends, BX the first stop, CX DX a
 // word's start and end, AX R9 R11 R14 R15 scratch (R14 and R15 are free
@@ -44,6 +45,17 @@ TEXT ·plainRun(SB), NOSPLIT, $0-40
 	MOVQ i+16(FP), DI
 	MOVQ tab+24(FP), R12
 	SUBQ $48, R8                               // a window reads 48 bytes
+	CMPB runTables_avx2(R12), $0
+	JEQ  sse
+	VBROADCASTI128 runTables_c20(R12), Y8
+	VBROADCASTI128 runTables_ca(R12), Y9
+	VBROADCASTI128 runTables_c25(R12), Y10
+	VBROADCASTI128 runTables_c0(R12), Y11
+	VBROADCASTI128 runTables_c9(R12), Y12
+	VBROADCASTI128 runTables_cat(R12), Y13
+	VBROADCASTI128 runTables_clt(R12), Y14
+	JMP  window
+sse:
 	MOVOU runTables_c20(R12), X8
 	MOVOU runTables_ca(R12), X9
 	MOVOU runTables_c25(R12), X10
@@ -55,12 +67,34 @@ TEXT ·plainRun(SB), NOSPLIT, $0-40
 window:
 	CMPQ DI, R8
 	JGT  done                                  // the last bytes: the scan loop
+	CMPB runTables_avx2(R12), $0
+	JEQ  sse32
+	// The same with AVX2, 32 bytes at once.
+	VMOVDQU (SI)(DI*1), Y0
+	VPMOVMSKB Y0, CX
+	VPOR    Y8, Y0, Y1
+	VPSUBB  Y9, Y1, Y1
+	VPMINUB Y10, Y1, Y2
+	VPCMPEQB Y2, Y1, Y1
+	VPMOVMSKB Y1, AX
+	ORL     CX, AX                             // the word bytes
+	VPSUBB  Y11, Y0, Y3
+	VPMINUB Y12, Y3, Y4
+	VPCMPEQB Y4, Y3, Y3
+	VPCMPEQB Y13, Y0, Y5
+	VPOR    Y5, Y3, Y3
+	VPCMPEQB Y14, Y0, Y6
+	VPOR    Y6, Y3, Y3
+	VPMOVMSKB Y3, BX                           // the stops
+	JMP  classified
+sse32:
 	CLASSIFY16(0, AX, BX, CX)
 	CLASSIFY16(16, R9, R11, CX)
 	SHLL $16, R9
 	ORL  R9, AX                                // the word bytes
 	SHLL $16, R11
 	ORL  R11, BX                               // the stops
+classified:
 	MOVL $32, CX
 	BSFL BX, BX                                // the first stop
 	CMOVLEQ CX, BX                             // none: 32
@@ -170,5 +204,9 @@ wordDone:
 	JMP  done
 
 done:
+	CMPB runTables_avx2(R12), $0
+	JEQ  exit
+	VZEROUPPER
+exit:
 	MOVQ DI, ret+32(FP)
 	RET

@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -27,6 +28,21 @@ func TestPlainRunMatchesScanLoop(t *testing.T) {
 	if !havePlainRun {
 		t.Skip("no plain-word loop on this architecture")
 	}
+	// Both classifications where the processor has AVX2; SSE2 alone
+	// elsewhere.
+	for _, avx2 := range []bool{theRunTables.avx2, false} {
+		t.Run(fmt.Sprintf("avx2=%v", avx2), func(t *testing.T) {
+			defer func(was bool) { theRunTables.avx2 = was }(theRunTables.avx2)
+			theRunTables.avx2 = avx2
+			plainRunMatchesScanLoop(t)
+		})
+		if !avx2 {
+			break
+		}
+	}
+}
+
+func plainRunMatchesScanLoop(t *testing.T) {
 	fast, ref := New(Options{}), New(Options{})
 	ref.noPlainRun = true
 	check := func(text string) int {

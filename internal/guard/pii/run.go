@@ -12,10 +12,11 @@ import "sync/atomic"
 // TestPlainRunMatchesScanLoop and FuzzPlainRunMatchesScanLoop compare
 // the two.
 //
-// The loop classifies 32 bytes at a time with SSE2 (letters and
-// non-ASCII bytes, which make words; digits, '@' and '<', which stop it),
-// and takes the words of those bytes from the masks, so that finding the
-// next word never waits for the previous one.
+// The loop classifies 32 bytes at a time with SSE2, or AVX2 where the
+// processor has it (letters and non-ASCII bytes, which make words;
+// digits, '@' and '<', which stop it), and takes the words of those
+// bytes from the masks, so that finding the next word never waits for
+// the previous one.
 
 // runTables are the constants and tables the assembly loop reads.
 type runTables struct {

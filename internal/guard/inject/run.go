@@ -26,6 +26,10 @@ type runTables struct {
 	// anchors (mayBePacked), and packedHash's multipliers.
 	trig, anch       *anchorFilter
 	mulA, mulB, mul4 uint64
+	// content is 1 in the tables of Content mode: there the loop also
+	// counts the words of the sentence (indirectState.word) and leaves
+	// sentence breaks and sentences' first words to the main pass.
+	content uint8
 }
 
 // Byte classes the assembly tests, by value.
@@ -33,27 +37,36 @@ const (
 	runCWord    = cWord
 	runCLetter  = cLetter
 	runCUnit    = cUnit
+	runCSent    = cSent
 	runMaxUnit  = maxUnitBytes
 	runMinSpace = minSpaced
 	runMaxWord  = 2*minSpaced - 1 // longer words may start an encoded or spelt-out run
 )
 
-var theRunTables = func() *runTables {
-	t := &runTables{class: class, wordEnd: wordEnd, mix: wfMix, spread: wfSpread, wf: &theWordFilter.ent[wfPrompt],
+// theRunTables are the plain-word loop's tables for Prompt and Content
+// mode, by wfPrompt and wfContent.
+var theRunTables = [2]*runTables{newRunTables(wfPrompt), newRunTables(wfContent)}
+
+func newRunTables(mode int) *runTables {
+	t := &runTables{class: class, wordEnd: wordEnd, mix: wfMix, spread: wfSpread, wf: &theWordFilter.ent[mode],
 		trig: &theLexicon.triggers, anch: &theEngine.asciiP, mulA: packedMulA, mulB: packedMulB, mul4: packedHashLen(4)}
+	if mode == wfContent {
+		t.anch, t.content = &theEngine.asciiC, 1
+	}
 	for c, v := range notable {
 		if v {
 			t.notable[c] = 1
 		}
 	}
 	return t
-}()
+}
 
 // usePlainRun says whether the main pass of st may hand runs of plain
-// words to plainRun: Prompt mode, with the pre-filters and the
-// eight-byte path on (the reference settings of the tests turn it off).
+// words to plainRun: the engine the tables were built from, with the
+// pre-filters and the eight-byte path on (the reference settings of the
+// tests turn them off).
 func (st *scanState) usePlainRun() bool {
-	return haveplainRun && !st.content && !st.e.exhaustive && !st.e.noSWAR && !asmOff.Load()
+	return haveplainRun && st.e == theEngine && !st.e.exhaustive && !st.e.noSWAR && !asmOff.Load()
 }
 
 // asmOff turns the assembly loop off (SetAssembly).

@@ -36,6 +36,11 @@ loop:
 notable:
 	CMPQ AX, $0x3C                             // '<': hidden markup
 	JEQ  done
+	CMPB runTables_content(R11), $0
+	JEQ  promptByte
+	TESTQ $const_runCSent, BX
+	JNZ  done                                  // Content mode: a sentence break (onByte)
+promptByte:
 	TESTQ $const_runCUnit, BX
 	JZ   nextbyte
 	TESTQ R9, R9
@@ -76,6 +81,12 @@ word:
 	LEAQ 16(DI), DX
 	CMPQ DX, R8
 	JGT  done                                  // near the end: the main pass
+	CMPB runTables_content(R11), $0
+	JEQ  wordok
+	MOVBQZX (scanState_ind+indirectState_atStart)(R12), AX
+	TESTQ AX, AX
+	JNZ  done                                  // Content mode: a sentence's first word
+wordok:
 	TESTQ $const_runCLetter, BX
 	JZ   digits
 	// The first byte that is no ASCII letter (letterEnds).
@@ -223,6 +234,8 @@ commit:
 	MOVQ DI, R9                                // the word starts a sentence
 started:
 	MOVQ DX, scanState_lastWord(R12)
+	MOVBQZX runTables_content(R11), AX
+	ADDQ AX, (scanState_ind+indirectState_words)(R12) // Content mode: one more word
 	// On past a space after the word too (wordEnd 2), by a branch and
 	// not by arithmetic on R14, so that the next word's offset does not
 	// wait for the two loads behind R14.
@@ -378,6 +391,10 @@ keep:
 	MOVQ DI, R9
 cstarted:
 	MOVQ DX, scanState_lastWord(R12)
+	MOVBQZX runTables_content(R11), AX
+	ADDQ AX, (scanState_ind+indirectState_words)(R12)
+	MOVBQZX runTables_content(R11), AX
+	ADDQ AX, (scanState_ind+indirectState_words)(R12) // Content mode: one more word
 	LEAQ -1(DX)(R14*1), DI
 	MOVQ R9, (scanState_unit+unitState_start)(R12)
 	MOVQ DI, next+40(FP)

@@ -32,7 +32,7 @@ func TestPlainRunStops(t *testing.T) {
 		st.text = text
 		st.unit.start = -1
 		st.singleEnd = -2
-		next, ws, cand := plainRun(unsafe.StringData(text), len(text), 0, &st, theRunTables)
+		next, ws, cand := plainRun(unsafe.StringData(text), len(text), 0, &st, theRunTables[wfPrompt])
 		got := next
 		if cand != 0 {
 			got = ws // a candidate word, already noted

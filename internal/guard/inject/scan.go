@@ -75,13 +75,14 @@ func (st *scanState) scan() {
 	}
 	swar := !st.e.noSWAR
 	run := st.usePlainRun() && n > 0
+	tabs := theRunTables[mode]
 	i := 0
 	for i < n {
 		if run {
 			// Runs of plain words (run.go). A word a filter lets
 			// through comes back noted, to be looked up; any other
 			// byte it stops at is handled below.
-			next, ws, cand := plainRun(unsafe.StringData(text), n, i, st, theRunTables)
+			next, ws, cand := plainRun(unsafe.StringData(text), n, i, st, tabs)
 			i = next
 			if cand != 0 {
 				if cand&1 != 0 {

@@ -46,7 +46,7 @@ func TestSkipMatchesFilter(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(21, 22))
 	n := 20000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 2000
 	}
 	for range n {

@@ -234,8 +234,10 @@ commit:
 	MOVQ DI, R9                                // the word starts a sentence
 started:
 	MOVQ DX, scanState_lastWord(R12)
-	MOVBQZX runTables_content(R11), AX
-	ADDQ AX, (scanState_ind+indirectState_words)(R12) // Content mode: one more word
+	CMPB runTables_content(R11), $0
+	JEQ  counted
+	INCQ (scanState_ind+indirectState_words)(R12) // Content mode: one more word
+counted:
 	// On past a space after the word too (wordEnd 2), by a branch and
 	// not by arithmetic on R14, so that the next word's offset does not
 	// wait for the two loads behind R14.

@@ -170,8 +170,13 @@ func resolve(fs []detect.Finding, base int, d *Detector) []detect.Finding {
 		}
 		return b.End - a.End
 	}
-	if !slices.IsSortedFunc(mine, byStart) {
-		slices.SortFunc(mine, byStart)
+	// Usually sorted already; the loop is slices.IsSortedFunc(mine,
+	// byStart) without a call per pair.
+	for i := 1; i < len(mine); i++ {
+		if a, b := mine[i-1], mine[i]; a.Start > b.Start || a.Start == b.Start && a.End < b.End {
+			slices.SortFunc(mine, byStart)
+			break
+		}
 	}
 	out := mine[:0]
 	for _, f := range mine {

@@ -3,6 +3,64 @@
 #include "go_asm.h"
 #include "textflag.h"
 
+// LETTERENDS sets CX to letterEnds of the eight bytes at off(SI)(DI*1):
+// bit 7 of each byte that is no ASCII letter, exact for the lowest one.
+// It uses AX and BX.
+#define LETTERENDS(off) \
+	MOVQ off(SI)(DI*1), BX \
+	MOVQ $0x2020202020202020, AX \
+	ORQ  AX, BX \
+	MOVQ $0x1F1F1F1F1F1F1F1F, CX \
+	ADDQ BX, CX \
+	NOTQ CX \
+	MOVQ $0x0505050505050505, AX \
+	ADDQ AX, BX \
+	ORQ  BX, CX \
+	MOVQ $0x8080808080808080, AX \
+	ANDQ AX, CX
+
+// MAYBEPACKED clears bit in AX unless the word passes mayBePacked of
+// the anchorFilter at field(R11): its packed hash among the whole words
+// (exact), or its anchorKey (R10) among the prefixes' (prefTri) and, for
+// four bytes and more, its first four among theirs (pref4). R15 holds
+// the word packed, R13 its length; BX CX R12 are scratch.
+#define MAYBEPACKED(bit, field, pass, fail) \
+	TESTQ $bit, AX \
+	JZ   pass \
+	MOVQ field(R11), CX \
+	MOVQ R13, BX \
+	IMULQ runTables_mulA(R11), BX \
+	XORQ R15, BX \
+	IMULQ runTables_mulB(R11), BX \
+	SHRQ $48, BX \
+	MOVQ BX, R12 \
+	SHRQ $6, R12 \
+	MOVQ anchorFilter_exact(CX)(R12*8), R12 \
+	BTQ  BX, R12 \
+	JCS  pass \
+	MOVQ R10, R12 \
+	SHRQ $6, R12 \
+	MOVQ anchorFilter_prefTri(CX)(R12*8), R12 \
+	BTQ  R10, R12 \
+	JCC  fail \
+	MOVBQZX anchorFilter_short(CX), BX \
+	TESTQ BX, BX \
+	JNZ  pass \
+	CMPQ R13, $4 \
+	JB   pass \
+	MOVL R15, BX \
+	XORQ runTables_mul4(R11), BX \
+	IMULQ runTables_mulB(R11), BX \
+	SHRQ $48, BX \
+	MOVQ BX, R12 \
+	SHRQ $6, R12 \
+	MOVQ anchorFilter_pref4(CX)(R12*8), R12 \
+	BTQ  BX, R12 \
+	JCS  pass \
+fail: \
+	ANDQ $~bit, AX \
+pass:
+
 // func plainRun(text *byte, n, i int, st *scanState, tab *runTables) (next, ws, cand int)
 //
 // The plain-word loop of the main pass (run.go). Registers:
@@ -90,34 +148,14 @@ wordok:
 	TESTQ $const_runCLetter, BX
 	JZ   digits
 	// The first byte that is no ASCII letter (letterEnds).
-	MOVQ (SI)(DI*1), BX
-	MOVQ $0x2020202020202020, AX
-	ORQ  AX, BX
-	MOVQ $0x1F1F1F1F1F1F1F1F, CX
-	ADDQ BX, CX
-	NOTQ CX
-	MOVQ $0x0505050505050505, AX
-	ADDQ AX, BX
-	ORQ  BX, CX
-	MOVQ $0x8080808080808080, AX
-	ANDQ AX, CX
+	LETTERENDS(0)
 	JZ   long
 	BSFQ CX, R13
 	SHRQ $3, R13
 	JMP  haveLen
 
 long:
-	MOVQ 8(SI)(DI*1), BX
-	MOVQ $0x2020202020202020, AX
-	ORQ  AX, BX
-	MOVQ $0x1F1F1F1F1F1F1F1F, CX
-	ADDQ BX, CX
-	NOTQ CX
-	MOVQ $0x0505050505050505, AX
-	ADDQ AX, BX
-	ORQ  BX, CX
-	MOVQ $0x8080808080808080, AX
-	ANDQ AX, CX
+	LETTERENDS(8)
 	JZ   done                                  // sixteen letters and more
 	BSFQ CX, R13
 	SHRQ $3, R13
@@ -307,80 +345,8 @@ packed:
 	ANDQ $31, BX
 	ORQ  BX, R10                               // anchorKey
 ckey2:
-	TESTQ $1, AX
-	JZ   noTrig
-	MOVQ runTables_trig(R11), CX
-	// mayBePacked: a whole word by its packed hash (exact) ...
-	MOVQ R13, BX
-	IMULQ runTables_mulA(R11), BX
-	XORQ R15, BX
-	IMULQ runTables_mulB(R11), BX
-	SHRQ $48, BX
-	MOVQ BX, R12
-	SHRQ $6, R12
-	MOVQ anchorFilter_exact(CX)(R12*8), R12
-	BTQ  BX, R12
-	JCS  noTrig
-	// ... or the first bytes of a prefix (prefTri, then pref4).
-	MOVQ R10, R12
-	SHRQ $6, R12
-	MOVQ anchorFilter_prefTri(CX)(R12*8), R12
-	BTQ  R10, R12
-	JCC  failTrig
-	MOVBQZX anchorFilter_short(CX), BX
-	TESTQ BX, BX
-	JNZ  noTrig
-	CMPQ R13, $4
-	JB   noTrig
-	MOVL R15, BX
-	XORQ runTables_mul4(R11), BX
-	IMULQ runTables_mulB(R11), BX
-	SHRQ $48, BX
-	MOVQ BX, R12
-	SHRQ $6, R12
-	MOVQ anchorFilter_pref4(CX)(R12*8), R12
-	BTQ  BX, R12
-	JCS  noTrig
-failTrig:
-	ANDQ $~1, AX
-noTrig:
-	TESTQ $2, AX
-	JZ   noAnch
-	MOVQ runTables_anch(R11), CX
-	// mayBePacked: a whole word by its packed hash (exact) ...
-	MOVQ R13, BX
-	IMULQ runTables_mulA(R11), BX
-	XORQ R15, BX
-	IMULQ runTables_mulB(R11), BX
-	SHRQ $48, BX
-	MOVQ BX, R12
-	SHRQ $6, R12
-	MOVQ anchorFilter_exact(CX)(R12*8), R12
-	BTQ  BX, R12
-	JCS  noAnch
-	// ... or the first bytes of a prefix (prefTri, then pref4).
-	MOVQ R10, R12
-	SHRQ $6, R12
-	MOVQ anchorFilter_prefTri(CX)(R12*8), R12
-	BTQ  R10, R12
-	JCC  failAnch
-	MOVBQZX anchorFilter_short(CX), BX
-	TESTQ BX, BX
-	JNZ  noAnch
-	CMPQ R13, $4
-	JB   noAnch
-	MOVL R15, BX
-	XORQ runTables_mul4(R11), BX
-	IMULQ runTables_mulB(R11), BX
-	SHRQ $48, BX
-	MOVQ BX, R12
-	SHRQ $6, R12
-	MOVQ anchorFilter_pref4(CX)(R12*8), R12
-	BTQ  BX, R12
-	JCS  noAnch
-failAnch:
-	ANDQ $~2, AX
-noAnch:
+	MAYBEPACKED(1, runTables_trig, noTrig, failTrig)
+	MAYBEPACKED(2, runTables_anch, noAnch, failAnch)
 	MOVQ st+24(FP), R12
 	TESTQ AX, AX
 	JZ   commit                                // neither: a plain word

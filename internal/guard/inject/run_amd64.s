@@ -66,8 +66,12 @@ pass:
 // The plain-word loop of the main pass (run.go). Registers:
 //	SI text, R8 n, DI i, R9 st.unit.start, R11 tab, R12 st,
 //	R13 the word's length, DX its end, R14 wordEnd of the byte there,
-//	R10 its whole-word bit, AX BX CX scratch (R14 is free in ABI0).
-// Every exit to done leaves the state as it was at the byte DI.
+//	R10 its whole-word bit (its anchorKey for MAYBEPACKED), R15 the word
+//	packed there, AX BX CX scratch. R14 and R15 are free in ABI0, and
+//	nothing here reaches a global (R15 is the GOT's when dynamically
+//	linked); R12 is reloaded from the arguments after MAYBEPACKED.
+// Every exit to done leaves the state as it was at the byte DI; a
+// candidate leaves it as after the word.
 TEXT ·plainRun(SB), NOSPLIT, $0-64
 	MOVQ text+0(FP), SI
 	MOVQ n+8(FP), R8

@@ -5,13 +5,20 @@ import "sync/atomic"
 // The plain-word loop. Most of a text is short words of letters between
 // spaces and commas that no pre-filter lets through: the main pass only
 // notes them (the sentence they start, the end of the last word, runs of
-// one-letter words). On amd64 an assembly loop (run_amd64.s) does that
-// work for a whole run of such words and stops at the first byte that
-// needs the main pass: a candidate word, a digit, a non-ASCII byte, a
-// long word, '<', the end of a sentence that holds a trigger, the end of
-// the text. It changes no state before it stops, so that the main pass
-// takes over at that byte as if it had come there itself; TestSWARMatchesByteLoop
-// compares the two on random text and the corpora.
+// one-letter words, in Content mode the words of a sentence). On amd64 an
+// assembly loop (run_amd64.s) does that work for a whole run of such words
+// and numbers, and for sentence breaks without a trigger and bullets
+// (U+2022, which break a sentence like a line break). It stops at the
+// first byte that needs the main pass — a word with a digit after its
+// letters, a long word, any other non-ASCII byte, '<', the end of a
+// sentence that holds a trigger, a sentence cut at maxUnitBytes, a run of
+// one-letter words that may spell a word out, in Content mode a sentence's
+// first word and its breaks, the last 16 bytes of the text — and changes
+// no state before it stops, so that the main pass takes over at that byte
+// as if it had come there itself. A word that passes the pre-filters of
+// anchors or triggers it notes and hands back to be looked up.
+// TestSWARMatchesByteLoop and FuzzFastPathsMatchByteLoop compare the two
+// on random text, the corpora and arbitrary bytes.
 
 // runTables are the tables the plain-word loop reads: the main pass's byte
 // classes and the Prompt mode's word filter (wordFilter).

@@ -85,7 +85,7 @@ loop:
 	JGE  done
 	MOVBQZX (SI)(DI*1), AX
 	CMPQ AX, $0x80
-	JAE  done                                  // non-ASCII: the main pass
+	JAE  high
 	MOVBQZX runTables_class(R11)(AX*1), BX
 	TESTQ $const_runCWord, BX
 	JNZ  word
@@ -137,6 +137,28 @@ unitend:
 
 nextbyte:
 	INCQ DI
+	JMP  loop
+
+high:
+	// A bullet (U+2022, "••4605" in card notices) breaks the sentence
+	// like a line break; any other non-ASCII byte is the main pass's.
+	CMPQ AX, $0xE2
+	JNE  done
+	LEAQ 3(DI), CX
+	CMPQ CX, R8
+	JGT  done
+	CMPB 1(SI)(DI*1), $0x80
+	JNE  done
+	CMPB 2(SI)(DI*1), $0xA2
+	JNE  done
+	TESTQ R9, R9
+	JS   bulletNext                            // no sentence open
+	MOVBQZX (scanState_unit+unitState_trig)(R12), CX
+	TESTQ CX, CX
+	JNZ  done                                  // the sentence is scored
+	MOVQ $-1, R9
+bulletNext:
+	ADDQ $3, DI
 	JMP  loop
 
 word:

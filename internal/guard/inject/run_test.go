@@ -52,3 +52,18 @@ func TestPlainRunStops(t *testing.T) {
 		}
 	}
 }
+
+// TestSetAssembly checks that SetAssembly turns the plain-word loop off
+// and on again, where the architecture has it.
+func TestSetAssembly(t *testing.T) {
+	st := scanState{e: theEngine}
+	defer SetAssembly(true)
+	SetAssembly(false)
+	if st.usePlainRun() {
+		t.Fatal("the plain-word loop runs after SetAssembly(false)")
+	}
+	SetAssembly(true)
+	if st.usePlainRun() != haveplainRun {
+		t.Fatalf("after SetAssembly(true) the plain-word loop runs: %v, want %v", st.usePlainRun(), haveplainRun)
+	}
+}

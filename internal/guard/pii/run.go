@@ -56,3 +56,7 @@ var asmOff atomic.Bool
 // The findings are the same either way; benchmarks use it to measure
 // what the assembly gains in one process.
 func SetAssembly(on bool) { asmOff.Store(!on) }
+
+// usePlainRun says whether d's scans hand runs of plain words to
+// plainRun: where the architecture has it, unless it is turned off.
+func (d *Detector) usePlainRun() bool { return havePlainRun && !d.noPlainRun && !asmOff.Load() }

@@ -113,3 +113,18 @@ func TestPlainRunStops(t *testing.T) {
 		}
 	}
 }
+
+// TestSetAssembly checks that SetAssembly turns the plain-word loop off
+// and on again, where the architecture has it.
+func TestSetAssembly(t *testing.T) {
+	d := New(Options{})
+	defer SetAssembly(true)
+	SetAssembly(false)
+	if d.usePlainRun() {
+		t.Fatal("the plain-word loop runs after SetAssembly(false)")
+	}
+	SetAssembly(true)
+	if d.usePlainRun() != havePlainRun {
+		t.Fatalf("after SetAssembly(true) the plain-word loop runs: %v, want %v", d.usePlainRun(), havePlainRun)
+	}
+}

@@ -74,7 +74,7 @@ type scanner struct {
 func (s *scanner) run() {
 	text := s.text
 	n := len(text)
-	run := havePlainRun && !s.d.noPlainRun && !asmOff.Load() && n > 0
+	run := s.d.usePlainRun() && n > 0
 	for i := 0; i < n; {
 		if run {
 			// Runs of plain words (run.go); the byte it stops at is

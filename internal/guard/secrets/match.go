@@ -303,7 +303,7 @@ func (m *matcher) scan(s *state) {
 	// anchor.
 	prev := uint64(0xF)
 	i := 0
-	skip := haveSkip && !m.noSkip && !asmOff.Load() && len(t) >= 16
+	skip := m.useSkip() && len(t) >= 16
 	if skip {
 		// The first sixteen bytes, which skip64 cannot read with the byte
 		// before them.

@@ -19,3 +19,7 @@ var asmOff atomic.Bool
 // findings are the same either way; benchmarks use it to measure what
 // the assembly gains in one process.
 func SetAssembly(on bool) { asmOff.Store(!on) }
+
+// useSkip says whether m's scans use skip64: where the processor has
+// it, unless it is turned off.
+func (m *matcher) useSkip() bool { return haveSkip && !m.noSkip && !asmOff.Load() }

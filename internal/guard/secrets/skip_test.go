@@ -108,3 +108,18 @@ func TestSkipStops(t *testing.T) {
 		t.Fatal("skip64 never passed a block")
 	}
 }
+
+// TestSetAssembly checks that SetAssembly turns skip64 off and on again,
+// where the processor has it.
+func TestSetAssembly(t *testing.T) {
+	m := New(Options{}).m
+	defer SetAssembly(true)
+	SetAssembly(false)
+	if m.useSkip() {
+		t.Fatal("skip64 runs after SetAssembly(false)")
+	}
+	SetAssembly(true)
+	if m.useSkip() != haveSkip {
+		t.Fatalf("after SetAssembly(true) skip64 runs: %v, want %v", m.useSkip(), haveSkip)
+	}
+}

@@ -122,6 +122,9 @@ func (s *indirectState) end(st *scanState) {
 // sentenceEnd judges the sentence that ends at i with byte c.
 func (st *scanState) sentenceEnd(i int, c byte) {
 	s := &st.ind
+	if st.sentLog != nil {
+		*st.sentLog = append(*st.sentLog, sentEnd{s.start, i, s.words})
+	}
 	if s.kind == openNone || s.words < 3 || s.judged >= maxJudged || i-s.start > 300 || c == '|' || c == '\t' {
 		return
 	}

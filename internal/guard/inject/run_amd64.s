@@ -386,8 +386,6 @@ keep:
 cstarted:
 	MOVQ DX, scanState_lastWord(R12)
 	MOVBQZX runTables_content(R11), AX
-	ADDQ AX, (scanState_ind+indirectState_words)(R12)
-	MOVBQZX runTables_content(R11), AX
 	ADDQ AX, (scanState_ind+indirectState_words)(R12) // Content mode: one more word
 	LEAQ -1(DX)(R14*1), DI
 	MOVQ R9, (scanState_unit+unitState_start)(R12)

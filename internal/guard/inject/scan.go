@@ -49,7 +49,12 @@ type scanState struct {
 	w           window
 	unit        unitState       // the current sentence, for the scoring layer
 	rec         *[]TrainingUnit // when set, scored sentences are recorded here instead
+	sentLog     *[]sentEnd      // when set, Content mode's sentence ends are recorded here
 }
+
+// sentEnd is a sentence end as the indirect-instruction check sees it:
+// the sentence's first word, the end, and the words counted between.
+type sentEnd struct{ start, end, words int }
 
 // scan runs the main pass over st.text and the follow-up passes its
 // flags ask for. Findings are appended to st.out unsorted.
@@ -417,6 +422,7 @@ func (st *scanState) nested(sub string, content bool) []detect.Finding {
 	ns.text = sub
 	ns.depth = st.depth + 1
 	ns.rec = st.rec
+	ns.sentLog = st.sentLog
 	ns.scan()
 	return ns.out
 }

@@ -101,7 +101,7 @@ func TestSWARMatchesByteLoop(t *testing.T) {
 			t.Fatalf("content %v: %q:\neight bytes: %v %v\nbyte loop:   %v %v", content, clip(text), gu, gf, wu, wf)
 		}
 		units += len(gu)
-		found += len(gf.([2]any)[1].([]detect.Finding))
+		found += len(gf.([3]any)[1].([]detect.Finding))
 	}
 	for r := range shortcutRounds(20000) {
 		// Random pieces and bits of the corpus: words of every length
@@ -136,7 +136,8 @@ func TestSWARMatchesByteLoop(t *testing.T) {
 }
 
 // scanRecorded scans text with engine e twice, recording the sentences
-// scored and not, and returns the sentences and both sets of findings.
+// scored and not, and returns the sentences and both sets of findings
+// with the sentence ends Content mode judged (and the words it counted).
 func scanRecorded(e *engine, text string, content bool) ([]TrainingUnit, any) {
 	var units []TrainingUnit
 	var st scanState
@@ -146,12 +147,14 @@ func scanRecorded(e *engine, text string, content bool) ([]TrainingUnit, any) {
 	st.rec = &units
 	st.scan()
 	out := st.out
+	var ends []sentEnd
 	var plain scanState
 	plain.e = e
 	plain.content = content
 	plain.text = text
+	plain.sentLog = &ends
 	plain.scan()
-	return units, [2]any{out, plain.out}
+	return units, [3]any{out, plain.out, ends}
 }
 
 // FuzzFastPathsMatchByteLoop is TestSWARMatchesByteLoop on arbitrary

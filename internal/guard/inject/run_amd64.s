@@ -3,21 +3,17 @@
 #include "go_asm.h"
 #include "textflag.h"
 
-// LETTERENDS sets CX to letterEnds of the eight bytes at off(SI)(DI*1):
-// bit 7 of each byte that is no ASCII letter, exact for the lowest one.
-// It uses AX and BX.
-#define LETTERENDS(off) \
-	MOVQ off(SI)(DI*1), BX \
-	MOVQ $0x2020202020202020, AX \
-	ORQ  AX, BX \
-	MOVQ $0x1F1F1F1F1F1F1F1F, CX \
-	ADDQ BX, CX \
-	NOTQ CX \
-	MOVQ $0x0505050505050505, AX \
-	ADDQ AX, BX \
-	ORQ  BX, CX \
-	MOVQ $0x8080808080808080, AX \
-	ANDQ AX, CX
+// UNITCUT goes to done when the word ending at DX would make the open
+// sentence (from R9; none when negative) longer than the scorer's cut,
+// without a branch on whether one is open. It uses AX and CX.
+#define UNITCUT \
+	MOVQ DX, AX \
+	SUBQ R9, AX \
+	XORQ CX, CX \
+	TESTQ R9, R9 \
+	CMOVQLT CX, AX \
+	CMPQ AX, $const_runMaxUnit \
+	JGT  done
 
 // MAYBEPACKED clears bit in AX unless the word passes mayBePacked of
 // the anchorFilter at field(R11): its packed hash among the whole words
@@ -79,6 +75,17 @@ TEXT ·plainRun(SB), NOSPLIT, $0-64
 	MOVQ st+24(FP), R12
 	MOVQ tab+32(FP), R11
 	MOVQ (scanState_unit+unitState_start)(R12), R9
+	// Byte constants in every lane for the letter mask of word (see
+	// there): X1 0x20 (lower case), X2 31, X3 -103 (0x99).
+	MOVQ $0x2020202020202020, AX
+	MOVQ AX, X1
+	PUNPCKLQDQ X1, X1
+	MOVQ $0x1F1F1F1F1F1F1F1F, AX
+	MOVQ AX, X2
+	PUNPCKLQDQ X2, X2
+	MOVQ $0x9999999999999999, AX
+	MOVQ AX, X3
+	PUNPCKLQDQ X3, X3
 
 loop:
 	CMPQ DI, R8
@@ -173,35 +180,25 @@ word:
 wordok:
 	TESTQ $const_runCLetter, BX
 	JZ   digits
-	// The first byte that is no ASCII letter (letterEnds).
-	LETTERENDS(0)
-	JZ   long
-	BSFQ CX, R13
-	SHRQ $3, R13
-	JMP  haveLen
-
-long:
-	LETTERENDS(8)
+	// The first byte that is no ASCII letter (letterEnds), from the
+	// sixteen at the word's start: (c|0x20)+31 is -128..-103 (signed)
+	// for a letter.
+	MOVOU (SI)(DI*1), X0
+	POR   X1, X0
+	PADDB X2, X0
+	PCMPGTB X3, X0
+	PMOVMSKB X0, CX
+	BSFL CX, R13
 	JZ   done                                  // sixteen letters and more
-	BSFQ CX, R13
-	SHRQ $3, R13
-	ADDQ $8, R13
 	CMPQ R13, $const_runMaxWord
 	JA   done
 
-haveLen:
 	LEAQ (DI)(R13*1), DX                       // the end of the word
 	MOVBQZX (SI)(DX*1), BX
 	MOVBQZX runTables_wordEnd(R11)(BX*1), R14
 	TESTQ R14, R14
 	JZ   done                                  // digits or non-ASCII follow
-	TESTQ R9, R9
-	JS   unitok
-	MOVQ DX, AX
-	SUBQ R9, AX
-	CMPQ AX, $const_runMaxUnit
-	JGT  done                                  // the sentence is cut here
-unitok:
+	UNITCUT
 	CMPQ R13, $1
 	JNE  filter
 
@@ -241,13 +238,7 @@ dend:
 	CMPQ AX, $0x80
 	JAE  done                                  // non-ASCII follows
 	MOVBQZX runTables_wordEnd(R11)(AX*1), R14
-	TESTQ R9, R9
-	JS   dunitok
-	MOVQ DX, AX
-	SUBQ R9, AX
-	CMPQ AX, $const_runMaxUnit
-	JGT  done
-dunitok:
+	UNITCUT
 	CMPQ R13, $1
 	JEQ  commit
 
@@ -261,12 +252,12 @@ filter:
 	ANDQ $31, BX
 	SHLQ $5, BX
 	ORQ  BX, AX
-	CMPQ R13, $3
-	JB   key
-	MOVBQZX 2(SI)(DI*1), BX
+	MOVBQZX 2(SI)(DI*1), BX                    // the third byte, if the word has one
 	ANDQ $31, BX
+	XORQ CX, CX
+	CMPQ R13, $3
+	CMOVQCS CX, BX
 	ORQ  BX, AX
-key:
 	MOVQ AX, BX
 	ANDQ $63, BX
 	MOVWQZX runTables_spread(R11)(BX*2), CX
@@ -294,9 +285,7 @@ key:
 
 commit:
 	TESTQ R9, R9
-	JNS  started
-	MOVQ DI, R9                                // the word starts a sentence
-started:
+	CMOVQLT DI, R9                             // the word starts a sentence
 	MOVQ DX, scanState_lastWord(R12)
 	CMPB runTables_content(R11), $0
 	JEQ  counted
@@ -365,12 +354,12 @@ packed:
 	ANDQ $31, BX
 	SHLQ $5, BX
 	ORQ  BX, R10
-	CMPQ R13, $3
-	JB   ckey2
 	MOVBQZX 2(SI)(DI*1), BX
 	ANDQ $31, BX
+	XORQ CX, CX
+	CMPQ R13, $3
+	CMOVQCS CX, BX
 	ORQ  BX, R10                               // anchorKey
-ckey2:
 	MAYBEPACKED(1, runTables_trig, noTrig, failTrig)
 	MAYBEPACKED(2, runTables_anch, noAnch, failAnch)
 	MOVQ st+24(FP), R12

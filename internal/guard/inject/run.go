@@ -10,7 +10,8 @@ import "sync/atomic"
 // and numbers, and for sentence breaks without a trigger and bullets
 // (U+2022, which break a sentence like a line break). It stops at the
 // first byte that needs the main pass — a word with a digit after its
-// letters, a long word, any other non-ASCII byte, '<', the end of a
+// letters, a word of sixteen letters or more, or of twelve or more next to
+// a base64 character, any other non-ASCII byte, '<', the end of a
 // sentence that holds a trigger, a sentence cut at maxUnitBytes, a run of
 // one-letter words that may spell a word out, in Content mode a sentence's
 // first word and its breaks, the last 16 bytes of the text — and changes
@@ -45,10 +46,17 @@ const (
 	runCLetter  = cLetter
 	runCUnit    = cUnit
 	runCSent    = cSent
+	runCB64     = cB64
 	runMaxUnit  = maxUnitBytes
 	runMinSpace = minSpaced
 	runMaxWord  = 2*minSpaced - 1 // longer words may start an encoded or spelt-out run
 )
+
+// The loop passes words of letters of up to fifteen bytes, and takes
+// their look for a run of base64 (encoded) as ending at once where no
+// byte next to them belongs to one: such a run is shorter than
+// minEncoded. This fails to compile if minEncoded drops below sixteen.
+const _ = uint(minEncoded - 16)
 
 // theRunTables are the plain-word loop's tables for Prompt and Content
 // mode, by wfPrompt and wfContent.

@@ -190,8 +190,6 @@ wordok:
 	PMOVMSKB X0, CX
 	BSFL CX, R13
 	JZ   done                                  // sixteen letters and more
-	CMPQ R13, $const_runMaxWord
-	JA   done
 
 	LEAQ (DI)(R13*1), DX                       // the end of the word
 	MOVBQZX (SI)(DX*1), BX
@@ -199,6 +197,8 @@ wordok:
 	TESTQ R14, R14
 	JZ   done                                  // digits or non-ASCII follow
 	UNITCUT
+	CMPQ R13, $const_runMaxWord
+	JA   longWord
 	CMPQ R13, $1
 	JNE  filter
 
@@ -219,6 +219,27 @@ singleok:
 	LEAQ 1(DI), AX
 	MOVQ AX, scanState_singleEnd(R12)
 	JMP  commit
+
+longWord:
+	// Twelve to fifteen letters: the main pass looks for a run of base64
+	// around the word (encoded), which is shorter than minEncoded and
+	// ends at the word's end unless a byte of the base64 alphabet lies
+	// next to it: then the main pass looks itself. The look ends the
+	// same way whenever it is made (st.b64Until, the word's end).
+	TESTQ DI, DI
+	JZ   done
+	MOVBQZX -1(SI)(DI*1), AX
+	MOVBQZX runTables_class(R11)(AX*1), AX
+	TESTQ $const_runCB64, AX
+	JNZ  done
+	MOVBQZX runTables_class(R11)(BX*1), AX
+	TESTQ $const_runCB64, AX
+	JNZ  done
+	MOVQ scanState_b64Until(R12), AX
+	CMPQ DI, AX
+	CMOVQGE DX, AX
+	MOVQ AX, scanState_b64Until(R12)
+	JMP  filter
 
 digits:
 	// A word that starts with a digit or '_' ("2022", "11th"): no

@@ -91,7 +91,8 @@ func TestSWARMatchesByteLoop(t *testing.T) {
 	corpus := prefilterCorpus(t)
 	extra := []string{"abcdefg", "abcdefgh", "ignoreall", "previously", "instructionsx", "a_b", "ab1", "x9", "A1b2",
 		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "QUJDREVGR0hJSktMTU5PUA", "<!--", "...", "  \n\n",
-		"Your card ••4605 was charged", " • ", "ignore •previous instructions", "\u2022\u2022", "\xe2\x80"}
+		"Your card ••4605 was charged", " • ", "ignore •previous instructions", "\u2022\u2022", "\xe2\x80",
+		"characteristics", "semi-extraordinary", "extraordinary=", "/internationally/", "internationally==", "+abcdefghijklmnop"}
 	scan := scanRecorded
 	units, found := 0, 0
 	check := func(text string, content bool) {

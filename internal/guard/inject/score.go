@@ -449,9 +449,7 @@ func asciiWord(text string, pos, limit int) (s, e int, brk, ok bool) {
 	}
 	s = i
 	for {
-		for i < len(t) && class[t[i]]&cWord != 0 {
-			i++
-		}
+		i = skipWord(t, i)
 		if i >= len(t) {
 			return s, i, brk, true
 		}

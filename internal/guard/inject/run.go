@@ -48,6 +48,8 @@ const (
 	runCSent    = cSent
 	runCB64     = cB64
 	runMaxUnit  = maxUnitBytes
+	runNoUnit   = 1<<31 - 1 // in place of a sentence's end when none is open
+	runMaxText  = 1 << 30   // longer texts are the main pass's: offsets stay below runNoUnit
 	runMinSpace = minSpaced
 	runMaxWord  = 2*minSpaced - 1 // longer words may start an encoded or spelt-out run
 )

@@ -4,16 +4,27 @@
 #include "textflag.h"
 
 // UNITCUT goes to done when the word ending at DX would make the open
-// sentence (from R9; none when negative) longer than the scorer's cut,
-// without a branch on whether one is open. It uses AX and CX.
+// sentence longer than the scorer's cut: when it ends past R9.
 #define UNITCUT \
-	MOVQ DX, AX \
-	SUBQ R9, AX \
-	XORQ CX, CX \
-	TESTQ R9, R9 \
-	CMOVQLT CX, AX \
-	CMPQ AX, $const_runMaxUnit \
+	CMPQ DX, R9 \
 	JGT  done
+
+// OPENUNIT opens a sentence at DI unless one is open (R9 is
+// runNoUnit). It uses AX.
+#define OPENUNIT \
+	LEAQ const_runMaxUnit(DI), AX \
+	CMPQ R9, $const_runNoUnit \
+	CMOVQEQ AX, R9
+
+// UNITSTART stores the open sentence's start from R9 (st.unit.start, -1
+// when none is open). It uses AX and CX.
+#define UNITSTART \
+	MOVQ R9, AX \
+	SUBQ $const_runMaxUnit, AX \
+	MOVQ $-1, CX \
+	CMPQ R9, $const_runNoUnit \
+	CMOVQEQ CX, AX \
+	MOVQ AX, (scanState_unit+unitState_start)(R12)
 
 // MAYBEPACKED clears bit in AX unless the word passes mayBePacked of
 // the anchorFilter at field(R11): its packed hash among the whole words
@@ -60,7 +71,9 @@ pass:
 // func plainRun(text *byte, n, i int, st *scanState, tab *runTables) (next, ws, cand int)
 //
 // The plain-word loop of the main pass (run.go). Registers:
-//	SI text, R8 n, DI i, R9 st.unit.start, R11 tab, R12 st,
+//	SI text, R8 n, DI i, R9 where the open sentence would be cut
+//	(st.unit.start+runMaxUnit; runNoUnit when none is open), R11 tab,
+//	R12 st,
 //	R13 the word's length, DX its end, R14 wordEnd of the byte there,
 //	R10 its whole-word bit (its anchorKey for MAYBEPACKED), R15 the word
 //	packed there, AX BX CX scratch. R14 and R15 are free in ABI0, and
@@ -75,6 +88,11 @@ TEXT ·plainRun(SB), NOSPLIT, $0-64
 	MOVQ st+24(FP), R12
 	MOVQ tab+32(FP), R11
 	MOVQ (scanState_unit+unitState_start)(R12), R9
+	LEAQ const_runMaxUnit(R9), AX
+	MOVQ $const_runNoUnit, CX
+	TESTQ R9, R9
+	CMOVQLT CX, AX
+	MOVQ AX, R9
 	// Byte constants in every lane for the letter mask of word (see
 	// there): X1 0x20 (lower case), X2 31, X3 -103 (0x99).
 	MOVQ $0x2020202020202020, AX
@@ -96,6 +114,7 @@ loop:
 	MOVBQZX runTables_class(R11)(AX*1), BX
 	TESTQ $const_runCWord, BX
 	JNZ  word
+notword:
 	MOVBQZX runTables_notable(R11)(AX*1), CX
 	TESTQ CX, CX
 	JNZ  notable
@@ -112,8 +131,8 @@ notable:
 promptByte:
 	TESTQ $const_runCUnit, BX
 	JZ   nextbyte
-	TESTQ R9, R9
-	JS   nextbyte                              // no sentence open
+	CMPQ R9, $const_runNoUnit
+	JEQ  nextbyte                              // no sentence open
 	CMPQ AX, $0x2E                             // '.'
 	JNE  unitend
 	// A full stop ends the sentence unless a word follows at once
@@ -140,7 +159,7 @@ unitend:
 	MOVBQZX (scanState_unit+unitState_trig)(R12), CX
 	TESTQ CX, CX
 	JNZ  done                                  // the sentence is scored
-	MOVQ $-1, R9
+	MOVQ $const_runNoUnit, R9
 
 nextbyte:
 	INCQ DI
@@ -158,12 +177,12 @@ high:
 	JNE  done
 	CMPB 2(SI)(DI*1), $0xA2
 	JNE  done
-	TESTQ R9, R9
-	JS   bulletNext                            // no sentence open
+	CMPQ R9, $const_runNoUnit
+	JEQ  bulletNext                            // no sentence open
 	MOVBQZX (scanState_unit+unitState_trig)(R12), CX
 	TESTQ CX, CX
 	JNZ  done                                  // the sentence is scored
-	MOVQ $-1, R9
+	MOVQ $const_runNoUnit, R9
 bulletNext:
 	ADDQ $3, DI
 	JMP  loop
@@ -305,8 +324,7 @@ filter:
 	JCS  candidate
 
 commit:
-	TESTQ R9, R9
-	CMOVQLT DI, R9                             // the word starts a sentence
+	OPENUNIT                                   // the word starts a sentence
 	MOVQ DX, scanState_lastWord(R12)
 	CMPB runTables_content(R11), $0
 	JEQ  counted
@@ -318,10 +336,23 @@ counted:
 	CMPQ R14, $2
 	JNE  atEnd
 	LEAQ 1(DX), DI
-	JMP  loop
+	// The loop's first steps again, for their own branch history: after
+	// a word and a space the next byte mostly starts a word.
+	CMPQ DI, R8
+	JGE  done
+	MOVBQZX (SI)(DI*1), AX
+	CMPQ AX, $0x80
+	JAE  high
+	MOVBQZX runTables_class(R11)(AX*1), BX
+	TESTQ $const_runCWord, BX
+	JNZ  word
+	JMP  notword
 atEnd:
+	// A notable byte follows the word (wordEnd 1): on to it at once.
 	MOVQ DX, DI
-	JMP  loop
+	MOVBQZX (SI)(DI*1), AX
+	MOVBQZX runTables_class(R11)(AX*1), BX
+	JMP  notable
 
 candidate:
 	// A word a filter lets through: noted like the others, and handed
@@ -390,20 +421,17 @@ keep:
 	MOVQ st+24(FP), R12
 	MOVQ AX, cand+56(FP)
 	MOVQ DI, ws+48(FP)
-	TESTQ R9, R9
-	JNS  cstarted
-	MOVQ DI, R9
-cstarted:
+	OPENUNIT
 	MOVQ DX, scanState_lastWord(R12)
 	MOVBQZX runTables_content(R11), AX
 	ADDQ AX, (scanState_ind+indirectState_words)(R12) // Content mode: one more word
 	LEAQ -1(DX)(R14*1), DI
-	MOVQ R9, (scanState_unit+unitState_start)(R12)
+	UNITSTART
 	MOVQ DI, next+40(FP)
 	RET
 
 done:
-	MOVQ R9, (scanState_unit+unitState_start)(R12)
+	UNITSTART
 	MOVQ DI, next+40(FP)
 	MOVQ DI, ws+48(FP)
 	MOVQ $0, cand+56(FP)

@@ -79,7 +79,7 @@ func (st *scanState) scan() {
 		force = 1
 	}
 	swar := !st.e.noSWAR
-	run := st.usePlainRun() && n > 0
+	run := st.usePlainRun() && n > 0 && n < runMaxText
 	tabs := theRunTables[mode]
 	i := 0
 	for i < n {

@@ -313,13 +313,12 @@ func (m *matcher) scan(s *state) {
 		}
 		i = 16
 	}
-	// gap is how far the last candidate lay from where the search for
-	// it began: where candidates are dense (code, documentation) the
-	// filter alone is cheaper than a call to skip64 that skips nothing.
-	gap := 64
 	for {
-		from := i
-		if skip && gap >= 64 {
+		// skip64 passes the blocks of 64 bytes without a candidate; the
+		// filter finds the candidates of the block it stops at. Even
+		// where candidates lie close together (code, documentation)
+		// this beats the filter alone.
+		if skip {
 			if j := skip64(unsafe.StringData(t), len(t), i, &m.class); j > i {
 				i, prev = j, uint64(m.class[t[j-1]]>>4)
 			}
@@ -328,7 +327,6 @@ func (m *matcher) scan(s *state) {
 		if i, h0, h1, prev = m.filter(t, i, prev); h0|h1 == 0 {
 			break
 		}
-		gap = i - from
 		m.candidates(s, i, h0, h1)
 		i += 16
 	}

@@ -449,7 +449,9 @@ func asciiWord(text string, pos, limit int) (s, e int, brk, ok bool) {
 	}
 	s = i
 	for {
-		i = skipWord(t, i)
+		for i < len(t) && class[t[i]]&cWord != 0 {
+			i++
+		}
 		if i >= len(t) {
 			return s, i, brk, true
 		}

@@ -1,9 +1,6 @@
 package inject
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "encoding/binary"
 
 // Eight bytes at a time ("SWAR"): a word of up to eight bytes is read
 // in one 64-bit load, lower-cased in a few instructions, and looked up as
@@ -98,36 +95,4 @@ func pack8(w string) uint64 {
 func letterEnds(x uint64) uint64 {
 	y := x | 0x2020202020202020 // the letters in lower case
 	return (^(y + swarOnes*(0x80-'a')) | (y + swarOnes*(0x7F-'z'))) & swarHighs
-}
-
-// wordEnds marks (bit 7 of a byte) the bytes of x that are no ASCII word
-// byte (letter, digit, '_'). Every mark is exact: the sums below stay
-// within each byte.
-func wordEnds(x uint64) uint64 {
-	x7 := x &^ swarHighs
-	letter := inRange(x7|0x2020202020202020, 'a', 'z')
-	digit := inRange(x7, '0', '9')
-	under := ^((x7 ^ swarOnes*'_') + swarOnes*0x7F) & swarHighs
-	return (x | ^(letter | digit | under)) & swarHighs
-}
-
-// skipWord returns the offset of the first byte at or after i in t that
-// is no ASCII word byte (class cWord), or len(t): the loop
-//
-//	for i < len(t) && class[t[i]]&cWord != 0 {
-//		i++
-//	}
-//
-// eight bytes at a time.
-func skipWord(t string, i int) int {
-	for i <= len(t)-8 && i >= 0 {
-		if m := wordEnds(load8(t, i)); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-		i += 8
-	}
-	for i < len(t) && class[t[i]]&cWord != 0 {
-		i++
-	}
-	return i
 }

@@ -178,37 +178,3 @@ func FuzzFastPathsMatchByteLoop(f *testing.F) {
 		}
 	})
 }
-
-// TestSkipWord checks skipWord against the byte loop it stands for, from
-// every offset of random bytes.
-func TestSkipWord(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
-	picks := []byte("aAzZmM09_@[`{/:.- '\n\x7f\x80\xc3\xe2\xff")
-	for range shortcutRounds(20000) {
-		b := make([]byte, rng.IntN(40))
-		for k := range b {
-			if rng.IntN(4) == 0 {
-				b[k] = byte(rng.IntN(256))
-			} else {
-				b[k] = picks[rng.IntN(len(picks))]
-			}
-		}
-		text := string(b)
-		for i := 0; i <= len(text); i++ {
-			want := i
-			for want < len(text) && class[text[want]]&cWord != 0 {
-				want++
-			}
-			if got := skipWord(text, i); got != want {
-				t.Fatalf("skipWord(%q, %d) = %d, want %d", text, i, got, want)
-			}
-		}
-	}
-	for c := range 256 {
-		x := uint64(c) | 'a'<<8 | uint64(c)<<16
-		m := wordEnds(x)
-		if want := class[c]&cWord == 0; (m&0x80 != 0) != want || (m>>16&0x80 != 0) != want || m>>8&0x80 != 0 {
-			t.Fatalf("wordEnds(%#x) = %#x", x, m)
-		}
-	}
-}

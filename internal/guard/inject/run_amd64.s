@@ -26,6 +26,19 @@
 	CMOVQEQ CX, AX \
 	MOVQ AX, (scanState_unit+unitState_start)(R12)
 
+// NEXTBYTE looks at the byte at DI: done at the text's end, on to high
+// for a non-ASCII byte and to word for a word's first byte, else on
+// with AX the byte and BX its class.
+#define NEXTBYTE \
+	CMPQ DI, R8 \
+	JGE  done \
+	MOVBQZX (SI)(DI*1), AX \
+	CMPQ AX, $0x80 \
+	JAE  high \
+	MOVBQZX runTables_class(R11)(AX*1), BX \
+	TESTQ $const_runCWord, BX \
+	JNZ  word
+
 // MAYBEPACKED clears bit in AX unless the word passes mayBePacked of
 // the anchorFilter at field(R11): its packed hash among the whole words
 // (exact), or its anchorKey (R10) among the prefixes' (prefTri) and, for
@@ -106,14 +119,7 @@ TEXT ·plainRun(SB), NOSPLIT, $0-64
 	PUNPCKLQDQ X3, X3
 
 loop:
-	CMPQ DI, R8
-	JGE  done
-	MOVBQZX (SI)(DI*1), AX
-	CMPQ AX, $0x80
-	JAE  high
-	MOVBQZX runTables_class(R11)(AX*1), BX
-	TESTQ $const_runCWord, BX
-	JNZ  word
+	NEXTBYTE
 notword:
 	MOVBQZX runTables_notable(R11)(AX*1), CX
 	TESTQ CX, CX
@@ -338,14 +344,7 @@ counted:
 	LEAQ 1(DX), DI
 	// The loop's first steps again, for their own branch history: after
 	// a word and a space the next byte mostly starts a word.
-	CMPQ DI, R8
-	JGE  done
-	MOVBQZX (SI)(DI*1), AX
-	CMPQ AX, $0x80
-	JAE  high
-	MOVBQZX runTables_class(R11)(AX*1), BX
-	TESTQ $const_runCWord, BX
-	JNZ  word
+	NEXTBYTE
 	JMP  notword
 atEnd:
 	// A notable byte follows the word (wordEnd 1): on to it at once.

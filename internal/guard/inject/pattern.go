@@ -28,7 +28,10 @@ import (
 // modifier the tables cannot list: "disregard your HR policies"); '^'
 // marks the anchor step (the first
 // step by default), which is the word the scanner looks for; steps before
-// it are matched backwards. "$end" requires the phrase to end there (a
+// it are matched backwards. Every occurrence of an anchor word costs a
+// look at its window, so the anchor is best the step whose words are
+// rarest in ordinary text, or already anchors of other patterns: "sent"
+// or "updated" would be looked at in every other e-mail. "$end" requires the phrase to end there (a
 // sentence break, the end of the window, or a conjunction follows);
 // "$colon" requires a ':' right after the previous word (the word after
 // the colon may then follow it across that break); "$start" requires the

@@ -641,7 +641,7 @@ var phraseSpecs = []phraseSpec{
 	{TypePromptExtraction, 0.9, "@reveal *4 @your *3 ^@pnoun", ckPromptNoun},
 	{TypePromptExtraction, 0.85, "@reveal *2 what|which *2 @your *3 ^@pnoun", ckPromptNoun},
 	{TypePromptExtraction, 0.6, "@reveal *3 @your *2 ^rules|guidelines|regeln|règles|reglas|regole|regras|regels|правила", ckPromptNoun},
-	{TypePromptExtraction, 0.85, "@reveal *3 @det *2 ^@qual *2 @pnoun|rules|guidelines|message|messages", ckPromptNoun},
+	{TypePromptExtraction, 0.85, "@reveal *3 @det *2 @qual *2 ^@pnoun|rules|guidelines|message|messages", ckPromptNoun},
 	{TypePromptExtraction, 0.6, "@reveal *3 @det *2 above|previous|preceding|prior|earlier|first *2 ^@pnoun", ckPromptNoun},
 	{TypePromptExtraction, 0.85, "@reveal *3 @det *1 ^@pnoun *1 you|you've|you're *2 were|was|have|been|received|got|given|had", ckPromptNoun},
 	{TypePromptExtraction, 0.8, "repeat|print|output|reveal|show|display|recite|echo|dump|copy|leak|disclose|spell *4 text|words|content|lines|everything|all|sentences|conversation|characters|tokens *3 above|before|preceding|prior|earlier|previously", ckAboveEnd},

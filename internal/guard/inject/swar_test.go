@@ -140,22 +140,16 @@ func TestSWARMatchesByteLoop(t *testing.T) {
 // scored and not, and returns the sentences and both sets of findings
 // with the sentence ends Content mode judged (and the words it counted).
 func scanRecorded(e *engine, text string, content bool) ([]TrainingUnit, any) {
+	run := func(rec *[]TrainingUnit, ends *[]sentEnd) []detect.Finding {
+		st := scanState{e: e, content: content, text: text, rec: rec, sentLog: ends}
+		st.scan()
+		return st.out
+	}
 	var units []TrainingUnit
-	var st scanState
-	st.e = e
-	st.content = content
-	st.text = text
-	st.rec = &units
-	st.scan()
-	out := st.out
 	var ends []sentEnd
-	var plain scanState
-	plain.e = e
-	plain.content = content
-	plain.text = text
-	plain.sentLog = &ends
-	plain.scan()
-	return units, [3]any{out, plain.out, ends}
+	recorded := run(&units, nil)
+	plain := run(nil, &ends)
+	return units, [3]any{recorded, plain, ends}
 }
 
 // FuzzFastPathsMatchByteLoop is TestSWARMatchesByteLoop on arbitrary
